@@ -1,0 +1,11 @@
+"""rleseg: semantic segmentation as language modelling with run-length tokens.
+
+Importing ``rleseg`` registers every rleseg module (datasets, transforms, models,
+metrics, hooks) into mmseg's registries, so configs only need
+``custom_imports=dict(imports=['rleseg'])`` and ``default_scope='mmseg'``.
+The tokenizer core (:mod:`rleseg.tokenizers`) is pure numpy and can be imported on
+its own.
+"""
+from . import benchmark, datasets, engine, evaluation, models, tokenizers  # noqa: F401
+
+__version__ = '0.1.0'

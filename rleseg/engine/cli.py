@@ -1,0 +1,108 @@
+"""Config set-up shared by ``tools/train.py`` and ``tools/test.py``.
+
+The command-line options are mmseg's (``--work-dir``, ``--resume``, ``--amp``,
+``--cfg-options``, ``--launcher``, ``--out``, ``--show-dir``, ...) and mean the same
+thing; rleseg adds ``--trust-checkpoint``. The tools only parse arguments and call
+these functions, so the behaviour is testable without a subprocess.
+"""
+from __future__ import annotations
+
+import os.path as osp
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+from .checkpoint import trust_checkpoint
+
+
+def default_work_dir(config_path: str) -> str:
+    """``./work_dirs/<config name>``, as mmseg's tools choose it."""
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def load_config(config_path: str, cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None, launcher: str = 'none',
+                trusted_checkpoints: tuple[str, ...] = ()) -> Config:
+    """Read a config and apply the options every tool shares.
+
+    * ``cfg_options`` is merged last-wins, like mmseg's ``--cfg-options``;
+    * ``work_dir`` wins over the config's, which wins over the default;
+    * on a machine without CUDA the distributed backend becomes ``gloo`` so that
+      ``--launcher pytorch`` works for CPU processes too;
+    * every path in ``trusted_checkpoints`` may be unpickled without restrictions.
+    """
+    if not osp.isfile(config_path):
+        raise FileNotFoundError(f'config file {config_path} does not exist')
+    cfg = Config.fromfile(config_path)
+    cfg.launcher = launcher
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = default_work_dir(config_path)
+    if not torch.cuda.is_available():
+        env_cfg = cfg.setdefault('env_cfg', {})
+        env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    for path in trusted_checkpoints:
+        trust_checkpoint(path)
+    return cfg
+
+
+def apply_train_options(cfg: Config, resume: Optional[str] = None,
+                        amp: bool = False) -> Config:
+    """Apply ``--resume [PATH]`` and ``--amp`` to a training config.
+
+    Args:
+        resume: ``None`` (no resume), ``'auto'`` (the latest checkpoint in the work
+            directory, mmseg's ``--resume``) or the path of a checkpoint.
+        amp: switch ``OptimWrapper`` to ``AmpOptimWrapper`` with dynamic loss scale.
+    """
+    if amp:
+        wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper_type == 'AmpOptimWrapper':
+            print_log('AMP training is already enabled in the config.',
+                      logger='current')
+        elif wrapper_type != 'OptimWrapper':
+            raise ValueError(
+                f'--amp needs optim_wrapper.type OptimWrapper, got {wrapper_type}')
+        else:
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+    if resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume is not None:
+        cfg.resume = True
+        cfg.load_from = resume
+    return cfg
+
+
+def apply_test_options(cfg: Config, checkpoint: str, out: Optional[str] = None,
+                       show: bool = False, show_dir: Optional[str] = None,
+                       wait_time: float = 2.0) -> Config:
+    """Apply ``checkpoint``, ``--out``, ``--show`` and ``--show-dir`` to a config.
+
+    ``--out DIR`` writes every predicted label map as ``DIR/<image stem>.png``
+    (:class:`~rleseg.engine.PredictionWriterHook`); ``--show`` / ``--show-dir`` turn
+    on mmseg's ``SegVisualizationHook`` like mmseg's own ``tools/test.py``.
+    """
+    cfg.load_from = checkpoint
+    if out is not None:
+        hooks = list(cfg.get('custom_hooks', []))
+        hooks.append(dict(type='PredictionWriterHook', out_dir=out))
+        cfg.custom_hooks = hooks
+    if show or show_dir:
+        visualization = cfg.default_hooks.get('visualization')
+        if visualization is None:
+            raise ValueError('--show / --show-dir need default_hooks.visualization '
+                             '(SegVisualizationHook) in the config')
+        visualization['draw'] = True
+        if show:
+            visualization['show'] = True
+            visualization['wait_time'] = wait_time
+        if show_dir:
+            cfg.visualizer['save_dir'] = show_dir
+    return cfg

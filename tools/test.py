@@ -1,0 +1,49 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
+import argparse
+import os
+
+from mmengine.config import DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from rleseg.engine import apply_test_options, load_config
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a segmentor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument('--out', help='write every predicted label map as a PNG here')
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument('--show-dir', help='save painted predictions to this directory')
+    parser.add_argument('--wait-time', type=float, default=2,
+                        help='the interval of show (s)')
+    parser.add_argument(
+        '--trust-checkpoint', action='append', default=[], metavar='PATH',
+        help='allow this checkpoint to be unpickled without restrictions (only for '
+        'files you trust; rleseg checkpoints never need it)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, key=value pairs (xxx=yyy)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
+                      tuple(args.trust_checkpoint))
+    apply_test_options(cfg, args.checkpoint, out=args.out, show=args.show,
+                       show_dir=args.show_dir, wait_time=args.wait_time)
+    runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
+              else RUNNERS.build(cfg))
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
