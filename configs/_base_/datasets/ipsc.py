@@ -1,0 +1,64 @@
+# IPSC (iPSC time-lapse microscopy, arXiv 2305.14575) as released by its authors, at
+# paper scale. Layout under data_root (see rleseg/datasets/ipsc.py):
+#   <roi_x1_y1_x2_y2>/imageNNN.jpg, masks/imageNNN.png (palette 0/1/2) or
+#   annotations/imageNNN.xml; splits/{test,train_early,train_late}.txt, written once by
+#   `python tools/prepare_data.py splits ipsc --root data/ipsc`.
+# Paper split by sorted frame index of every sequence: test 0-15, early-stage train
+# 16-53, late-stage train 54-126. Every model config of IPSC reads these split files.
+#
+# Geometry (TOKENIZATION.md section 1): every frame is resized to image_size (R x R),
+# training takes one patch_size (P) window from a grid whose steps are drawn from
+# patch_stride_range; the token mask subsampling P -> S is the tokenizer's (RLETokenize).
+# Evaluation feeds the whole resized frame and scores at full resolution (the ground
+# truth is loaded after the resize); sliding-window models stitch their P x P predictions
+# with rleseg.datasets.stitch_patches.
+#
+# Model configs that need other transforms rebuild the pipeline from the pieces and
+# point the dataloader at it, e.g. for the token model:
+#   train_pipeline = _base_.train_load + _base_.train_augment + [
+#       dict(type='RLETokenize', tokenizer=...), dict(type='PackRLESegInputs',
+#                                                     meta_keys=_base_.meta_keys)]
+#   train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+dataset_type = 'IPSCDataset'
+data_root = 'data/ipsc'
+train_split = 'splits/train_late.txt'     # or 'splits/train_early.txt'
+test_split = 'splits/test.txt'
+num_classes = 3                           # background, ipsc, diff
+image_size = (1280, 1280)                 # R x R (w, h); frames are 1700x900 .. 4333x3833
+patch_size = 640                          # P (paper default; S = P / 8 = 80)
+patch_stride_range = (320, 640)           # random grid step while training
+frames_per_sequence = 127                 # checked when the dataset is built
+
+meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
+             'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'patch_box',
+             'item', 'sequence', 'frame_index')
+train_load = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')]
+train_augment = [
+    dict(type='Resize', scale=image_size, keep_ratio=False),
+    dict(type='ExtractPatch', patch_size=patch_size, stride_range=patch_stride_range),
+    dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+]
+train_pack = [dict(type='PackSegInputs', meta_keys=meta_keys)]
+train_pipeline = train_load + train_augment + train_pack
+test_load = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=image_size, keep_ratio=False),
+    dict(type='LoadSegAnnotations'),
+]
+test_pack = [dict(type='PackSegInputs', meta_keys=meta_keys)]
+test_pipeline = test_load + test_pack
+
+train_dataloader = dict(
+    batch_size=2, num_workers=4, persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file=train_split,
+                 frames_per_sequence=frames_per_sequence, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1, num_workers=4, persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file=test_split,
+                 frames_per_sequence=frames_per_sequence, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+# mmseg's IoUMetric until the per-class metric of rleseg.evaluation replaces it.
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
+test_evaluator = val_evaluator

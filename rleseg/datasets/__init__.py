@@ -1,0 +1,27 @@
+"""Datasets of rleseg (registered in mmseg's DATASETS / TRANSFORMS).
+
+* :class:`IPSCDataset`, :class:`ARISDataset`: the public releases' layouts, items
+  from split files under ``data_root/splits`` shared by every model config.
+* :class:`VideoWindowDataset`: N-frame windows over a sequence dataset.
+* :class:`PatchDataset`: every patch of every image, each recording its box.
+* :func:`generate_ipsc`, :func:`generate_aris`: the embedded demo data.
+* :func:`stitch_patches`, :func:`stitch_windows`: merge patch / window
+  predictions back into full images / frames (pure numpy).
+"""
+from . import transforms  # noqa: F401
+from .aris import ARISDataset
+from .base import SplitSegDataset
+from .errors import DataError
+from .ipsc import IPSCDataset
+from .patching import extract_patch, patch_boxes, stitch_patches, stitch_windows
+from .splits import (ARIS_PAPER_SPLITS, IPSC_PAPER_SPLITS, read_split_file,
+                     write_split_files)
+from .synthetic import DEMO_IPSC_SPLITS, generate_aris, generate_ipsc
+from .wrappers import PatchDataset, VideoWindowDataset
+
+__all__ = [
+    'ARISDataset', 'IPSCDataset', 'SplitSegDataset', 'VideoWindowDataset', 'PatchDataset',
+    'DataError', 'generate_ipsc', 'generate_aris', 'stitch_patches', 'stitch_windows',
+    'patch_boxes', 'extract_patch', 'read_split_file', 'write_split_files',
+    'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS'
+]

@@ -1,0 +1,50 @@
+"""What ``tools/prepare_data.py`` does: generate the demo data, write split files."""
+from __future__ import annotations
+
+import os
+import time
+
+from .splits import (ARIS_PAPER_SPLITS, IPSC_FRAMES_PER_SEQUENCE, IPSC_PAPER_SPLITS,
+                     aris_split_items, ipsc_split_items, list_ipsc_frames,
+                     list_ipsc_sequences, write_split_files)
+from .errors import DataError
+from .synthetic import generate_aris, generate_ipsc
+
+DEMO_DIRS = {'ipsc': 'ipsc_demo', 'aris': 'aris_demo'}
+
+
+def prepare_demo(out: str = 'data', seed: int = 0, overwrite: bool = False) -> dict:
+    """Write ``<out>/ipsc_demo`` and ``<out>/aris_demo`` (deterministic in ``seed``).
+
+    Returns:
+        ``{'ipsc': summary, 'aris': summary, 'seconds': float}``.
+    """
+    start = time.perf_counter()
+    ipsc = generate_ipsc(os.path.join(out, DEMO_DIRS['ipsc']), seed=seed, overwrite=overwrite)
+    aris = generate_aris(os.path.join(out, DEMO_DIRS['aris']), seed=seed, overwrite=overwrite)
+    return dict(ipsc=ipsc, aris=aris, seconds=time.perf_counter() - start)
+
+
+def prepare_splits(dataset: str, root: str, overwrite: bool = False) -> dict[str, int]:
+    """Write the paper's split files of a real download under ``<root>/splits``.
+
+    IPSC: every sequence must have 127 frames (test 0-15, train_early 16-53,
+    train_late 54-126 by sorted frame index). ARIS: train_{4,8,16,24,32} = the
+    first N images in numeric order, test = images 33-50.
+
+    Returns:
+        ``{split name: number of items}``.
+    """
+    if dataset == 'ipsc':
+        for seq in list_ipsc_sequences(root):
+            n = len(list_ipsc_frames(root, seq))
+            if n != IPSC_FRAMES_PER_SEQUENCE:
+                raise DataError(f'IPSC sequence {os.path.join(root, seq)} has {n} frames; '
+                                f'expected {IPSC_FRAMES_PER_SEQUENCE}')
+        splits = ipsc_split_items(root, IPSC_PAPER_SPLITS)
+    elif dataset == 'aris':
+        splits = aris_split_items(root, ARIS_PAPER_SPLITS)
+    else:
+        raise ValueError(f"dataset {dataset!r} must be 'ipsc' or 'aris'")
+    write_split_files(root, splits, overwrite=overwrite)
+    return {name: len(items) for name, items in splits.items()}

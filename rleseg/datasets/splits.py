@@ -1,0 +1,158 @@
+"""Dataset layouts and split files.
+
+A split file is plain text under ``<data_root>/splits/``, one item per line
+(``#`` starts a comment). Every config of a dataset reads the same files, so all
+models (UNet, DeepLabV3+, Mask2Former, Pix2Seq) see identical item lists.
+
+* IPSC item: ``<sequence>/<frame stem>``, e.g. ``roi_1_2_3_4/image146``.
+  Frames are indexed by their *sorted* position within the sequence (raw frame
+  numbers have gaps); splits are half-open ranges of that index, the same for
+  every sequence (paper: test 0-15, early-stage train 16-53, late-stage
+  train 54-126).
+* ARIS item: ``img_N``; images are sorted numerically (``img_2`` before
+  ``img_10``); splits are ranges of that order (paper: train on the first
+  4/8/16/24/32, test on images 33-50, i.e. sorted positions 32-49).
+
+Pure python; no OpenMMLab imports.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Mapping, Optional, Sequence
+
+from .errors import DataError
+
+#: Paper split of every IPSC sequence, half-open ranges of the sorted frame index.
+IPSC_PAPER_SPLITS: dict[str, tuple[int, int]] = {
+    'test': (0, 16), 'train_early': (16, 54), 'train_late': (54, 127)}
+#: Frames per real IPSC sequence.
+IPSC_FRAMES_PER_SEQUENCE = 127
+#: Paper split of ARIS, half-open ranges of the numerically sorted image list.
+ARIS_PAPER_SPLITS: dict[str, tuple[int, int]] = {
+    **{f'train_{n}': (0, n) for n in (4, 8, 16, 24, 32)}, 'test': (32, 50)}
+
+IPSC_SEQUENCE_PATTERN = re.compile(r'^(all_frames_)?roi_\d+_\d+_\d+_\d+$')
+IPSC_LAYOUT = ('<root>/<roi_x1_y1_x2_y2>/imageNNN.jpg with masks/imageNNN.png '
+               'or annotations/imageNNN.xml, split files <root>/splits/*.txt')
+ARIS_LAYOUT = ('<root>/images/img_N.tif and <root>/labels/img_N.tif (N = 1..50), '
+               'split files <root>/splits/*.txt')
+SPLIT_HINT = 'write it with: python tools/prepare_data.py splits {dataset} --root {root}'
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key that orders embedded integers numerically (``img_2 < img_10``)."""
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r'(\d+)', name))
+
+
+def require_root(root: Optional[str], dataset: str, layout: str) -> str:
+    """Return ``root`` or raise a one-line DataError naming the expected layout."""
+    if root is None or not os.path.isdir(root):
+        raise DataError(f'{dataset} data_root {root!r} does not exist; expected '
+                        f'{layout}')
+    return root
+
+
+def list_stems(folder: str, suffix: str) -> list[str]:
+    """File stems in ``folder`` with ``suffix``, in natural order."""
+    if not os.path.isdir(folder):
+        return []
+    stems = [f[:-len(suffix)] for f in os.listdir(folder)
+             if f.endswith(suffix) and os.path.isfile(os.path.join(folder, f))]
+    return sorted(stems, key=natural_key)
+
+
+def list_ipsc_sequences(root: str) -> list[str]:
+    """Sequence folders (``roi_x1_y1_x2_y2`` / ``all_frames_roi_...``), sorted."""
+    require_root(root, 'IPSC', IPSC_LAYOUT)
+    seqs = [d for d in os.listdir(root) if IPSC_SEQUENCE_PATTERN.match(d)
+            and os.path.isdir(os.path.join(root, d))]
+    if not seqs:
+        raise DataError(f'IPSC root {root} has no sequence folders; expected {IPSC_LAYOUT}')
+    return sorted(seqs, key=natural_key)
+
+
+def list_ipsc_frames(root: str, sequence: str, img_suffix: str = '.jpg') -> list[str]:
+    """Frame stems of one sequence in sorted (index) order."""
+    return list_stems(os.path.join(root, sequence), img_suffix)
+
+
+def _take(items: Sequence[str], ranges: Mapping[str, tuple[int, int]],
+          where: str) -> dict[str, list[str]]:
+    out = {}
+    for name, (lo, hi) in ranges.items():
+        if hi > len(items):
+            raise DataError(f'{where} has {len(items)} items; split {name!r} needs '
+                            f'index range [{lo}, {hi})')
+        out[name] = list(items[lo:hi])
+    return out
+
+
+def ipsc_split_items(root: str,
+                     ranges: Mapping[str, tuple[int, int]] = IPSC_PAPER_SPLITS,
+                     img_suffix: str = '.jpg') -> dict[str, list[str]]:
+    """Items ``<sequence>/<stem>`` of every split, sequences in sorted order."""
+    out: dict[str, list[str]] = {name: [] for name in ranges}
+    for seq in list_ipsc_sequences(root):
+        frames = list_ipsc_frames(root, seq, img_suffix)
+        for name, stems in _take(frames, ranges,
+                                 f'IPSC sequence {os.path.join(root, seq)}').items():
+            out[name] += [f'{seq}/{s}' for s in stems]
+    return out
+
+
+def aris_split_items(root: str,
+                     ranges: Mapping[str, tuple[int, int]] = ARIS_PAPER_SPLITS,
+                     img_suffix: str = '.tif') -> dict[str, list[str]]:
+    """Items ``img_N`` of every split, images in numeric order."""
+    require_root(root, 'ARIS', ARIS_LAYOUT)
+    images = list_stems(os.path.join(root, 'images'), img_suffix)
+    if not images:
+        raise DataError(f'ARIS root {root} has no images/*{img_suffix}; expected '
+                        f'{ARIS_LAYOUT}')
+    return _take(images, ranges, f'ARIS folder {os.path.join(root, "images")}')
+
+
+def read_split_file(path: str, dataset: str = 'dataset', root: str = '<root>') -> list[str]:
+    """Items of a split file (blank lines and ``#`` comments skipped).
+
+    Raises:
+        DataError: the file is missing or lists no item.
+    """
+    if not os.path.isfile(path):
+        hint = SPLIT_HINT.format(dataset=dataset.lower(), root=root)
+        raise DataError(f'split file {path} does not exist; {hint}')
+    with open(path, encoding='utf-8') as f:
+        items = [line.split('#', 1)[0].strip() for line in f]
+    items = [i for i in items if i]
+    if not items:
+        raise DataError(f'split file {path} lists no items')
+    return items
+
+
+def write_split_files(root: str, splits: Mapping[str, Sequence[str]],
+                      subdir: str = 'splits', overwrite: bool = False) -> list[str]:
+    """Write ``<root>/<subdir>/<name>.txt`` for every split.
+
+    Split files are written once: an existing file with different content is
+    an error unless ``overwrite`` (identical content is left untouched).
+
+    Returns:
+        The paths of the split files.
+    """
+    folder = os.path.join(root, subdir)
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for name, items in splits.items():
+        path = os.path.join(folder, f'{name}.txt')
+        text = ''.join(f'{item}\n' for item in items)
+        if os.path.isfile(path) and not overwrite:
+            with open(path, encoding='utf-8') as f:
+                if f.read() != text:
+                    raise DataError(f'split file {path} exists with different items; '
+                                    'pass overwrite=True (--overwrite) to replace it')
+        else:
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(text)
+        paths.append(path)
+    return paths

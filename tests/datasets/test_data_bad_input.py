@@ -1,0 +1,174 @@
+"""Bad input: a one-line DataError naming the file, or a counted skip -- never a
+silently wrong mask."""
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import rleseg  # noqa: F401
+from rleseg.datasets import ARISDataset, DataError, IPSCDataset, VideoWindowDataset
+from rleseg.datasets.imageio import write_palette_png
+from rleseg.datasets.meta import IPSC_PALETTE
+
+LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')]
+
+
+def _frames(root: str) -> tuple[str, list[str]]:
+    seq = next(d for d in sorted(os.listdir(root)) if d != 'splits')
+    stems = sorted(f[:-4] for f in os.listdir(os.path.join(root, seq)) if f.endswith('.jpg'))
+    return os.path.join(root, seq), stems
+
+
+def _one_line(exc: pytest.ExceptionInfo, *parts: str) -> None:
+    msg = str(exc.value)
+    assert '\n' not in msg
+    for part in parts:
+        assert part in msg, msg
+
+
+def test_missing_root_and_split_file(tmp_path, small_ipsc):
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=str(tmp_path / 'nowhere'))
+    _one_line(exc, 'nowhere', 'roi_x1_y1_x2_y2', 'imageNNN.jpg', 'splits')
+    with pytest.raises(DataError) as exc:
+        ARISDataset(data_root=str(tmp_path / 'nowhere'))
+    _one_line(exc, 'images/img_N.tif', 'labels/img_N.tif')
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/nope.txt')
+    _one_line(exc, 'nope.txt', 'tools/prepare_data.py splits ipsc')
+
+
+def test_corrupt_image(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    bad = os.path.join(seq, stems[1] + '.jpg')
+    with open(bad, 'wb') as f:
+        f.write(b'not a jpeg at all')
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')
+    _one_line(exc, bad)
+
+
+def test_truncated_image_is_caught_by_the_full_check(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    bad = os.path.join(seq, stems[2] + '.jpg')
+    data = open(bad, 'rb').read()
+    with open(bad, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    assert len(IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')) == 4
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', check_items='full')
+    _one_line(exc, bad, 'truncated')
+
+
+def test_mask_size_differs_from_image(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    bad = os.path.join(seq, 'masks', stems[0] + '.png')
+    write_palette_png(bad, np.zeros((10, 12), np.uint8), IPSC_PALETTE)
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')
+    _one_line(exc, bad, '10x12')
+    ds = IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', check_items='none',
+                     pipeline=LOAD)
+    with pytest.raises(DataError) as exc:     # the loader checks too
+        ds[0]
+    _one_line(exc, bad, 'but its image is')
+
+
+def test_label_values_outside_the_class_set(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    bad = os.path.join(seq, 'masks', stems[3] + '.png')
+    mask = np.array(Image.open(bad))
+    mask[0, :3] = 7
+    write_palette_png(bad, mask, IPSC_PALETTE)
+    assert len(IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')) == 4
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', check_items='full')
+    _one_line(exc, bad, '[7]', 'class set')
+    ds = IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', pipeline=LOAD)
+    with pytest.raises(DataError) as exc:
+        ds[3]
+    _one_line(exc, bad)
+
+
+def test_xml_with_a_malformed_polygon(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    bad = os.path.join(seq, 'annotations', stems[0] + '.xml')
+    text = open(bad).read()
+    start = text.index('<mask>') + len('<mask>')
+    with open(bad, 'w') as f:
+        f.write(text[:start] + '12,oops,1; ' + text[start:])
+    kw = dict(data_root=small_ipsc, ann_file='splits/test.txt', label_source='xml')
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(check_items='full', **kw)
+    _one_line(exc, bad, 'object 0', "'12,oops,1'")
+    ds = IPSCDataset(pipeline=LOAD, **kw)
+    with pytest.raises(DataError) as exc:
+        ds[0]
+    _one_line(exc, bad)
+    with open(bad, 'w') as f:
+        f.write('<annotation><object><name>ipsc</name>')
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(pipeline=LOAD, **kw)[0]
+    _one_line(exc, bad, 'not valid XML')
+
+
+def test_sequence_with_missing_frames(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', frames_per_sequence=127)
+    _one_line(exc, seq, 'has 8 frames', 'expected 127')
+    os.remove(os.path.join(seq, 'masks', stems[1] + '.png'))
+    os.remove(os.path.join(seq, 'annotations', stems[1] + '.xml'))
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')
+    _one_line(exc, stems[1] + '.jpg', 'has no label')
+    os.remove(os.path.join(seq, stems[2] + '.jpg'))
+    ds = IPSCDataset(data_root=small_ipsc, ann_file='splits/train.txt')   # unaffected
+    assert [ds.get_data_info(i)['frame_index'] for i in range(len(ds))] == [3, 4, 5, 6]
+
+
+def test_skip_mode_drops_and_counts_bad_items(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    with open(os.path.join(seq, stems[0] + '.jpg'), 'wb') as f:
+        f.write(b'garbage')
+    os.remove(os.path.join(seq, 'masks', stems[2] + '.png'))
+    os.remove(os.path.join(seq, 'annotations', stems[2] + '.xml'))
+    ds = IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', on_bad_item='skip',
+                     pipeline=LOAD)
+    assert len(ds) == 2 and len(ds.skipped) == 2
+    assert [item for item, _ in ds.skipped] == [f'{os.path.basename(seq)}/{stems[i]}'
+                                                for i in (0, 2)]
+    assert all(ds[i]['gt_seg_map'].shape == ds[i]['img'].shape[:2] for i in range(2))
+    # a window never bridges the skipped frames (left: frames 1 and 3)
+    with pytest.raises(DataError, match='no sequence has 2 consecutive frames'):
+        VideoWindowDataset(dataset=dict(type='IPSCDataset', data_root=small_ipsc,
+                                        ann_file='splits/test.txt', on_bad_item='skip'),
+                           window=2, stride=1)
+
+def test_aris_colour_label_and_missing_label(small_aris):
+    label = os.path.join(small_aris, 'labels', 'img_2.tif')
+    arr = np.array(Image.open(label))
+    arr[..., 0] = 255 - arr[..., 0]
+    Image.fromarray(arr).save(label)
+    ds = ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt', pipeline=LOAD)
+    with pytest.raises(DataError) as exc:
+        ds[1]
+    _one_line(exc, label, 'colour')
+    os.remove(os.path.join(small_aris, 'labels', 'img_3.tif'))
+    with pytest.raises(DataError) as exc:
+        ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt')
+    _one_line(exc, 'img_3.tif', 'does not exist')
+
+
+def test_window_frames_of_different_sizes(small_ipsc):
+    seq, stems = _frames(small_ipsc)
+    img = np.array(Image.open(os.path.join(seq, stems[1] + '.jpg')))
+    Image.fromarray(img[:-8]).save(os.path.join(seq, stems[1] + '.jpg'))
+    video = VideoWindowDataset(
+        dataset=dict(type='IPSCDataset', data_root=small_ipsc, ann_file='splits/test.txt',
+                     check_items='none'),
+        window=4, stride=4, pipeline=[dict(type='LoadWindowFrames')])
+    with pytest.raises(DataError) as exc:
+        video[0]
+    _one_line(exc, stems[1] + '.jpg', 'of its window is')
