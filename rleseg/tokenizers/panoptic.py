@@ -1,0 +1,217 @@
+"""Panoptic (instance-aware) schemes: ``instance`` (instance-wise) and ``classwise``.
+
+Body grammar: groups, each = its binary runs (start fields + length, sorted by start)
+followed by ONE class token that closes the group::
+
+    [task] (run run ... class) (run ... class) ... [EOS]
+
+* ``instance``: one group per instance, in ascending instance id (pixels of a class with
+  instance id 0 form one group per class, first). Needs an instance-id map.
+* ``classwise``: one group per class present, in ascending class id.
+
+Decoding splits at class tokens: every group with at least one valid run is one instance
+(ids 1..G in sequence order); runs not closed by a class token are dropped. The model can
+score an instance by the probability of its class token (``class_token_pos``).
+``lac`` does not combine with panoptic schemes (the class is per group, not per run).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from .masks import subsample
+from .runs import Runs, runs_of_grid
+from .semantic import RLETokenizer
+from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, find_windows,
+                       frame_batch, make_sequence)
+
+
+@dataclass
+class PanopticPrediction:
+    """Decoded panoptic sequence.
+
+    Attributes:
+        semantic: (H, W) class map.
+        instances: (H, W) int32 instance ids, 0 = none, 1..G = groups in sequence order.
+        classes: (G,) int64 class of each instance.
+        class_token_pos: (G,) index in the id row of each instance's closing class token.
+        first_token_pos: (G,) index in the id row of each instance's first run token.
+    """
+
+    semantic: np.ndarray
+    instances: np.ndarray
+    classes: np.ndarray
+    class_token_pos: np.ndarray
+    first_token_pos: np.ndarray
+
+    @property
+    def num_instances(self) -> int:
+        return int(self.classes.shape[0])
+
+
+class PanopticRLETokenizer(RLETokenizer):
+    """Instance-wise / class-wise tokenizer; arguments as :class:`RLETokenizer`.
+
+    ``encode(semantic, instances)`` takes the (P, P) class map and, for 'instance', a
+    (P, P) instance-id map (any non-negative ints). ``decode`` returns the semantic map;
+    :meth:`decode_panoptic` / :meth:`decode_panoptic_batch` return
+    :class:`PanopticPrediction`.
+    """
+
+    SCHEMES: Tuple[str, ...] = ('instance', 'classwise')
+    default_task = 'panoptic'
+    group_field = 'class'
+
+    def _setup(self) -> None:
+        if self.window != 1:
+            raise ValueError(f'PanopticRLETokenizer({self.scheme}): window must be 1, got '
+                             f'{self.window}')
+        self.grid_shape = self.mask_shape
+        self.num_run_classes = self.num_classes
+        self.coding = 'group'
+
+    def _value_fields(self) -> Tuple[str, ...]:
+        return ('length',)
+
+    def _extra_fields(self) -> Tuple[str, ...]:
+        return (self.group_field,)
+
+    # ------------------------------------------------------------------ encode
+    def group_map(self, mask: np.ndarray, instances: Optional[np.ndarray] = None):
+        """Masks -> (group grid (S, S) int64 with 0 = none / 1..G, group classes (G,))."""
+        sem = self.prepare(mask).astype(np.int64)
+        fg = sem > 0
+        if self.scheme == 'classwise':
+            key = sem
+        else:
+            if instances is None:
+                raise ValueError("PanopticRLETokenizer('instance'): encode needs an "
+                                 'instance-id map (instances=...)')
+            inst = np.asarray(instances)
+            if inst.shape != self.input_shape:
+                raise ValueError(f'PanopticRLETokenizer: instance map shape {inst.shape} '
+                                 f'!= expected {self.input_shape}')
+            inst = subsample(inst, self.factor, self.subsample_cfg['mode'], None)
+            inst = inst.astype(np.int64)
+            if inst.size and inst.min() < 0:
+                raise ValueError('PanopticRLETokenizer: instance ids must be >= 0')
+            key = inst * self.num_classes + sem
+        uniq, inv = np.unique(key[fg], return_inverse=True)
+        groups = np.zeros(sem.shape, np.int64)
+        groups[fg] = inv.reshape(-1) + 1
+        return groups, uniq % self.num_classes
+
+    def runs(self, mask: np.ndarray, instances: Optional[np.ndarray] = None) -> Runs:
+        """Runs grouped by group (groups ascending, starts ascending within a group);
+        ``values`` are group numbers 1..G."""
+        groups, _ = self.group_map(mask, instances)
+        runs = runs_of_grid(groups, self.order, self.max_length)
+        return runs.take(np.argsort(runs.values, kind='stable'))
+
+    def count_tokens(self, mask: np.ndarray, instances: Optional[np.ndarray] = None) -> int:
+        groups, classes = self.group_map(mask, instances)
+        runs = runs_of_grid(groups, self.order, self.max_length)
+        return 2 + self.tokens_per_run * len(runs) + len(classes)
+
+    def encode(self, mask: np.ndarray,
+               instances: Optional[np.ndarray] = None) -> EncodedSequence:
+        """Class map (+ instance map for 'instance') -> grouped, framed sequence.
+
+        Truncation keeps whole runs; a group cut short is still closed by its class token.
+        """
+        groups, classes = self.group_map(mask, instances)
+        runs = runs_of_grid(groups, self.order, self.max_length)
+        runs = runs.take(np.argsort(runs.values, kind='stable'))
+        k, r_all = self.tokens_per_run, len(runs)
+        g = runs.values - 1                               # 0-based group of each run
+        need = k * np.arange(1, r_all + 1) + g + 1        # body tokens for the first r runs
+        keep = int(np.searchsorted(need, self.max_seq_len - 2, side='right'))
+        runs, g = runs.take(slice(0, keep)), g[:keep]
+        n_groups = int(g[-1]) + 1 if keep else 0
+        body = np.empty(k * keep + n_groups, np.int64)
+        run_pos = k * np.arange(keep) + g
+        body[run_pos[:, None] + np.arange(k)] = self.run_ids(runs)
+        last_run = np.flatnonzero(np.diff(np.append(g, n_groups)) != 0) if keep else g
+        body[k * (last_run + 1) + np.arange(n_groups)] = \
+            self.layout.to_id(self.group_field, classes[:n_groups])
+        tokens, weights, n = make_sequence(body, self.layout, self.task, self.max_seq_len,
+                                           self.pad_weight, self.eos_weight)
+        return EncodedSequence(tokens, weights, n, keep, r_all - keep, n_groups)
+
+    def encode_batch(self, masks: np.ndarray,
+                     instances: Optional[np.ndarray] = None) -> EncodedBatch:
+        """(B, P, P) masks (+ (B, P, P) instance maps) -> :class:`EncodedBatch`.
+
+        Groups are formed per mask, so this loops over the batch.
+        """
+        insts = [None] * len(masks) if instances is None else instances
+        return EncodedBatch.stack([self.encode(m, i) for m, i in zip(masks, insts)])
+
+    # ------------------------------------------------------------------ decode
+    def decode_batch(self, ids) -> List[Tuple[np.ndarray, DecodeReport]]:
+        """(B, L) ids -> list of (semantic map, report); see :meth:`decode_panoptic_batch`."""
+        return [(p.semantic, r) for p, r in self.decode_panoptic_batch(ids)]
+
+    def decode_panoptic(self, ids) -> Tuple[PanopticPrediction, DecodeReport]:
+        """1-D ids -> (PanopticPrediction, report); never raises on malformed content."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1:
+            raise ValueError(f'decode_panoptic: expected 1-D ids, got shape {ids.shape}')
+        return self.decode_panoptic_batch(ids[None])[0]
+
+    def decode_panoptic_batch(self, ids) -> List[Tuple[PanopticPrediction, DecodeReport]]:
+        """(B, L) ids -> list of (PanopticPrediction, report), vectorised over the batch.
+
+        A run belongs to the first class token after it in the same row; runs with no
+        closing class token, or out-of-range values, are dropped; class tokens closing no
+        valid run are dropped tokens. Instances are painted in sequence order.
+        """
+        fr = frame_batch(ids, self.layout)
+        k = self.tokens_per_run
+        kinds = self.layout.classify(fr.flat, self.run_fields + (self.group_field,))
+        pos = find_windows(kinds, k)
+        rows = fr.rows(pos)
+        start, length, _ = self.run_values(fr.flat[pos[:, None] + np.arange(k)])
+        cpos = np.flatnonzero(kinds == k)
+        ctok_class = np.asarray(self.layout.to_value(self.group_field, fr.flat[cpos]))
+        if len(cpos):
+            j = np.searchsorted(cpos, pos)
+            jc = np.minimum(j, len(cpos) - 1)
+            closed = (j < len(cpos)) & (fr.rows(cpos[jc]) == rows)
+            cls = np.where(closed, ctok_class[jc], 1)
+        else:
+            jc = np.zeros(len(pos), np.int64)
+            closed = np.zeros(len(pos), bool)
+            cls = np.ones(len(pos), np.int64)
+        valid, clipped, length = self._validate_runs(start, length, cls)
+        keep = valid & closed
+        fr.tally(rows, num_runs=keep, num_dropped_runs=~keep, num_clipped_runs=clipped & keep)
+        # groups = class tokens closing at least one kept run; ids 1..G per row
+        has = np.bincount(jc[keep], minlength=len(cpos)) > 0
+        gpos, gclass = cpos[has], ctok_class[has]
+        grow = fr.rows(gpos)
+        rank = np.arange(len(gpos)) - np.searchsorted(grow, grow, side='left') + 1
+        run_group = (np.cumsum(has) - 1)[jc[keep]]
+        first = pos[keep][np.unique(run_group, return_index=True)[1]]
+        grids = self._paint(fr.batch, start[keep], length[keep], run_group + 1, rows[keep],
+                            dtype=np.int64)
+        lut_class = np.concatenate([[0], gclass]).astype(self.mask_dtype)
+        lut_rank = np.concatenate([[0], rank]).astype(np.int32)
+        n_grp = np.bincount(grow, minlength=fr.batch)
+        fr.counts['num_groups'] = n_grp
+        fr.counts['num_dropped_tokens'] = \
+            fr.body_len - k * np.bincount(rows, minlength=fr.batch) - n_grp
+        bounds = np.searchsorted(grow, np.arange(fr.batch + 1))
+        out = []
+        for b, r in enumerate(fr.reports()):
+            sl = slice(bounds[b], bounds[b + 1])
+            offset = b * fr.stride
+            pred = PanopticPrediction(semantic=lut_class[grids[b]],
+                                      instances=lut_rank[grids[b]],
+                                      classes=gclass[sl].astype(np.int64),
+                                      class_token_pos=gpos[sl] - offset,
+                                      first_token_pos=first[sl] - offset)
+            out.append((pred, r))
+        return out

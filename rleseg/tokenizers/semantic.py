@@ -1,0 +1,434 @@
+"""Image schemes ``bin``, ``mc``, ``lac`` (with optional ``2d`` starts) and the shared core.
+
+:class:`RLETokenizer` is the one implementation of mask <-> tokens. Video and panoptic
+tokenizers subclass it and only override the hooks that differ (how the input becomes a
+class grid, how many classes the grid has, and, for panoptic, the body grammar).
+
+Encoding: mask (P x P, or (N, P, P) for windows) -> labels remapped -> subsampled by k to
+S x S -> ignore pixels become background -> class grid -> runs (flattened in ``order``,
+split at ``max_length``, sorted by start) -> per-run tokens -> ``[task] runs [EOS] PAD...``
+truncated at a run boundary to ``max_seq_len``.
+
+Per-run token fields (``tok.run_fields``):
+
+    ========  ===================  =============================
+    scheme    starts='flat'        starts='2d'
+    ========  ===================  =============================
+    bin       start, length        row, col, length
+    mc        start, length, class row, col, length, class
+    lac       start, lac           row, col, lac
+    ========  ===================  =============================
+
+(3d video schemes put ``frame`` before ``row``.) Decoding never raises: see
+:meth:`RLETokenizer.decode_batch`.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .masks import SUBSAMPLE_MODES, clean_labels, remap_labels, subsample, upsample
+from .runs import (Runs, check_order, extract_runs, flatten, ordered_shape, paint_runs,
+                   split_runs, unflatten)
+from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, Framed, find_windows,
+                       frame_batch, frame_sequences)
+from .vocab import TASKS, VocabLayout
+
+CODINGS = ('bin', 'mc', 'lac')
+VALUE_FIELDS: Dict[str, Tuple[str, ...]] = {'bin': ('length',), 'mc': ('length', 'class'),
+                                            'lac': ('lac',)}
+STARTS = ('flat', '2d')
+
+
+def _pair(size: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    if isinstance(size, (int, np.integer)):
+        return int(size), int(size)
+    size = tuple(int(s) for s in size)
+    if len(size) != 2:
+        raise ValueError(f'mask_size must be an int or (H, W), got {size}')
+    return size
+
+
+class RLETokenizer:
+    """Run-length tokenizer for semantic masks (schemes ``bin``, ``mc``, ``lac``).
+
+    Args:
+        scheme: 'bin' (binary mask, 2 classes), 'mc' (multi-class), 'lac' (length as class).
+        mask_size: S or (H, W): size of the tokenised mask (after subsampling).
+        num_classes: C, number of classes including background 0.
+        max_length: run length cap; default one line of the flattening (W for
+            order='row', H for order='col').
+        starts: 'flat' (one start token) or '2d' (row and column tokens).
+        order: 'row' (row-major) or 'col' (column-major) flattening.
+        window: N frames (1 for image schemes).
+        max_seq_len: L, total sequence length (task + runs + EOS + padding).
+        pad_weight: loss weight of PAD tokens.
+        eos_weight: loss weight of EOS (default: ``pad_weight``, as the paper's PAD-as-EOS).
+        ignore_index: label that never becomes a run (decodes as background).
+        label_map: optional {old: new} label remapping applied before anything else.
+        subsample: optional dict(factor=k, mode='nearest'|'any'): inputs are (S*k) per side.
+        task: task token name (default per scheme family: 'semantic', 'video', 'panoptic').
+        vocab_size: total ids; default the minimum the layout needs. Validated.
+    """
+
+    SCHEMES: Tuple[str, ...] = CODINGS
+    default_task = 'semantic'
+
+    def __init__(self, scheme: str = 'mc', mask_size: Union[int, Sequence[int]] = 80,
+                 num_classes: int = 2, max_length: Optional[int] = None,
+                 starts: str = 'flat', order: str = 'row', window: int = 1,
+                 max_seq_len: int = 512, pad_weight: float = 0.1,
+                 eos_weight: Optional[float] = None, ignore_index: Optional[int] = 255,
+                 label_map: Optional[Mapping[int, int]] = None,
+                 subsample: Optional[Mapping] = None, task: Optional[str] = None,
+                 vocab_size: Optional[int] = None) -> None:
+        name = type(self).__name__
+        if scheme not in self.SCHEMES:
+            raise ValueError(f'{name}: unknown scheme {scheme!r}; expected one of '
+                             f'{self.SCHEMES}')
+        if starts not in STARTS:
+            raise ValueError(f'{name}: starts must be one of {STARTS}, got {starts!r}')
+        if int(num_classes) < 2:
+            raise ValueError(f'{name}: num_classes counts background and must be >= 2, '
+                             f'got {num_classes}')
+        self.scheme = scheme
+        self.mask_shape = _pair(mask_size)
+        if min(self.mask_shape) < 1:
+            raise ValueError(f'{name}: mask_size must be positive, got {mask_size}')
+        self.num_classes = int(num_classes)
+        self.starts = starts
+        self.order = check_order(order)
+        self.window = int(window)
+        self.max_seq_len = int(max_seq_len)
+        self.pad_weight = float(pad_weight)
+        self.eos_weight = None if eos_weight is None else float(eos_weight)
+        self.ignore_index = None if ignore_index is None else int(ignore_index)
+        if self.ignore_index is not None and 1 <= self.ignore_index < self.num_classes:
+            raise ValueError(f'{name}: ignore_index {ignore_index} is a class id (classes '
+                             f'0..{self.num_classes - 1}); use a value outside them, e.g. 255')
+        self.label_map = {int(k): int(v) for k, v in (label_map or {}).items()}
+        sub = dict(factor=1, mode='nearest')
+        sub.update(subsample or {})
+        if sub['mode'] not in SUBSAMPLE_MODES or int(sub['factor']) < 1:
+            raise ValueError(f'{name}: subsample must be dict(factor>=1, mode in '
+                             f'{SUBSAMPLE_MODES}), got {subsample}')
+        self.subsample_cfg = dict(factor=int(sub['factor']), mode=sub['mode'])
+        self.task = task or self.default_task
+        if self.task not in TASKS:
+            raise ValueError(f'{name}: task must be one of {TASKS}, got {self.task!r}')
+        self._vocab_size = vocab_size
+        self._setup()
+        self.max_length = int(max_length) if max_length is not None else \
+            ordered_shape(self.grid_shape, self.order)[-1]
+        if self.max_length < 1:
+            raise ValueError(f'{name}: max_length must be >= 1, got {max_length}')
+        if self.coding == 'bin' and self.num_run_classes != 2:
+            raise ValueError(f'{name}: scheme {scheme!r} is binary and needs num_classes=2, '
+                             f'got {self.num_classes}')
+        self.run_fields: Tuple[str, ...] = self.start_fields + self._value_fields()
+        try:
+            self.layout = VocabLayout.build(self.field_sizes(), vocab_size,
+                                            meta=self.config())
+        except ValueError as err:
+            raise ValueError(f'{name}({scheme}): {err}{self._vocab_note()}') from None
+        if self.max_seq_len < 2 + len(self.run_fields):
+            raise ValueError(f'{name}: max_seq_len {self.max_seq_len} cannot hold task + one '
+                             f'run ({len(self.run_fields)} tokens) + EOS')
+
+    # ------------------------------------------------------------------ scheme hooks
+    def _setup(self) -> None:
+        """Set ``grid_shape``, ``num_run_classes`` and ``coding`` (image schemes)."""
+        if self.window != 1:
+            raise ValueError(f'{type(self).__name__}: image scheme {self.scheme!r} takes '
+                             f'window=1, got {self.window}; use a video scheme')
+        self.grid_shape: Tuple[int, ...] = self.mask_shape
+        self.num_run_classes = self.num_classes
+        self.coding = self.scheme
+
+    @property
+    def input_ndim(self) -> int:
+        """Dimensions of an input mask: 2 for images, 3 for windows."""
+        return 2
+
+    def to_grid(self, mask: np.ndarray) -> np.ndarray:
+        """Prepared masks (..., *input dims) with labels in [0, C) -> class grids
+        (..., *grid_shape) that are run-length coded (leading axes are a batch)."""
+        return mask
+
+    def from_grid(self, grid: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`to_grid` (leading axes are a batch)."""
+        return grid.astype(self.mask_dtype, copy=False)
+
+    def _value_fields(self) -> Tuple[str, ...]:
+        return VALUE_FIELDS[self.coding]
+
+    def _vocab_note(self) -> str:
+        """Extra context appended to a vocabulary-layout error."""
+        return ''
+
+    # ------------------------------------------------------------------ derived sizes
+    @property
+    def start_fields(self) -> Tuple[str, ...]:
+        """Token fields of a run start: ('start',) or ('row', 'col') / ('frame', 'row', 'col')."""
+        if self.starts == 'flat':
+            return ('start',)
+        return ('frame', 'row', 'col') if len(self.grid_shape) == 3 else ('row', 'col')
+
+    @property
+    def tokens_per_run(self) -> int:
+        return len(self.run_fields)
+
+    @property
+    def num_pixels(self) -> int:
+        """Size of the flattened grid (the start range): S*S, or N*S*S for 3d."""
+        return int(np.prod(self.grid_shape))
+
+    @property
+    def mask_dtype(self):
+        return np.uint8 if self.num_classes <= 256 else np.int64
+
+    @property
+    def grid_dtype(self):
+        return np.uint8 if self.num_run_classes <= 256 else np.int64
+
+    @property
+    def factor(self) -> int:
+        return self.subsample_cfg['factor']
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        """Shape an input mask must have (before subsampling)."""
+        h, w = self.mask_shape
+        spatial = (h * self.factor, w * self.factor)
+        return spatial if self.input_ndim == 2 else (self.window,) + spatial
+
+    def field_sizes(self) -> Dict[str, int]:
+        """Number of ids of every field this scheme uses."""
+        sizes = {'start': self.num_pixels, 'frame': self.window,
+                 'row': self.grid_shape[-2], 'col': self.grid_shape[-1],
+                 'length': self.max_length, 'class': self.num_run_classes - 1,
+                 'lac': self.max_length * (self.num_run_classes - 1)}
+        return {f: sizes[f] for f in self.run_fields + self._extra_fields()}
+
+    def _extra_fields(self) -> Tuple[str, ...]:
+        """Fields outside the per-run grammar (panoptic group tokens)."""
+        return ()
+
+    def config(self) -> dict:
+        """Plain dict that :func:`rleseg.tokenizers.build_tokenizer` rebuilds this from."""
+        return dict(scheme=self.scheme, mask_size=list(self.mask_shape),
+                    num_classes=self.num_classes,
+                    max_length=getattr(self, 'max_length', None), starts=self.starts,
+                    order=self.order, window=self.window, max_seq_len=self.max_seq_len,
+                    pad_weight=self.pad_weight, eos_weight=self.eos_weight,
+                    ignore_index=self.ignore_index,
+                    label_map={str(k): v for k, v in self.label_map.items()},
+                    subsample=dict(self.subsample_cfg), task=self.task,
+                    vocab_size=self._vocab_size)
+
+    # ------------------------------------------------------------------ masks
+    def subsample(self, mask: np.ndarray) -> np.ndarray:
+        """(..., S*k, S*k) -> (..., S, S) by the configured factor and rule."""
+        return subsample(np.asarray(mask), self.factor, self.subsample_cfg['mode'],
+                         self.ignore_index)
+
+    def upsample(self, mask: np.ndarray) -> np.ndarray:
+        """(..., S, S) -> (..., S*k, S*k), nearest."""
+        return upsample(np.asarray(mask), self.factor)
+
+    def prepare(self, mask: np.ndarray, batched: bool = False) -> np.ndarray:
+        """Input mask -> remapped, subsampled, cleaned labels in [0, C) (ignore -> 0).
+
+        ``batched=True``: ``mask`` has a leading batch axis (B, *input_shape).
+        """
+        mask = np.asarray(mask)
+        shape = mask.shape[1:] if batched else mask.shape
+        if shape != self.input_shape or (batched and mask.ndim == 0):
+            raise ValueError(f'{type(self).__name__}({self.scheme}): mask shape {shape} '
+                             f'!= expected {self.input_shape} (mask_size '
+                             f'{self.mask_shape} x subsample factor {self.factor})')
+        mask = remap_labels(mask, self.label_map)
+        return clean_labels(self.subsample(mask), self.num_classes, self.ignore_index)
+
+    # ------------------------------------------------------------------ runs <-> ids
+    def runs(self, mask: np.ndarray) -> Runs:
+        """All runs of a mask (untruncated), sorted by start, split at max_length."""
+        return self.batch_runs(np.asarray(mask)[None])[0]
+
+    def batch_runs(self, masks: np.ndarray) -> Tuple[Runs, np.ndarray]:
+        """Runs of B masks at once: (runs with per-mask starts, mask index (R,)).
+
+        The B grids are flattened into one vector and cut every ``num_pixels`` pixels, so
+        the cost is one pass over all pixels whatever B is.
+        """
+        grids = self.to_grid(self.prepare(masks, batched=True))
+        n = self.num_pixels
+        runs = split_runs(extract_runs(flatten(grids, self.order), segment=n),
+                          self.max_length)
+        if len(grids) == 1:
+            return runs, np.zeros(len(runs), np.int64)
+        rows = runs.starts // n
+        return Runs(runs.starts - rows * n, runs.lengths, runs.values), rows
+
+    def start_ids(self, starts: np.ndarray) -> np.ndarray:
+        """Flat start indices (R,) -> start field ids (R, len(start_fields))."""
+        starts = np.asarray(starts, np.int64)
+        if self.starts == 'flat':
+            return self.layout.to_id('start', starts)[:, None]
+        coords = np.unravel_index(starts, ordered_shape(self.grid_shape, self.order))
+        a, b = coords[-2], coords[-1]
+        row, col = (a, b) if self.order == 'row' else (b, a)
+        values = (coords[0], row, col) if len(self.grid_shape) == 3 else (row, col)
+        return np.stack([self.layout.to_id(n, np.asarray(v, np.int64))
+                         for n, v in zip(self.start_fields, values)], axis=-1)
+
+    def start_index(self, *field_ids):
+        """Start field ids -> flat start index (elementwise; numpy or torch).
+
+        flat: ``id - lo_start``. 2d, row order: ``(frame*H + row)*W + col``; col order:
+        ``(frame*W + col)*H + row`` with ``row = id - lo_row`` etc. (frame = 0 for images).
+        """
+        if len(field_ids) != len(self.start_fields):
+            raise ValueError(f'start_index: expected ids for {self.start_fields}, got '
+                             f'{len(field_ids)} arrays')
+        vals = [self.layout.to_value(n, i) for n, i in zip(self.start_fields, field_ids)]
+        if self.starts == 'flat':
+            return vals[0]
+        h, w = self.grid_shape[-2:]
+        frame, row, col = vals if len(vals) == 3 else (0, *vals)
+        if self.order == 'row':
+            return (frame * h + row) * w + col
+        return (frame * w + col) * h + row
+
+    def run_ids(self, runs: Runs) -> np.ndarray:
+        """Runs -> (R, tokens_per_run) int64 token ids in ``run_fields`` order."""
+        cols = [self.start_ids(runs.starts)]
+        to_id = self.layout.to_id
+        for f in self._value_fields():
+            if f == 'length':
+                v = to_id('length', runs.lengths)
+            elif f == 'class':
+                v = to_id('class', runs.values)
+            else:
+                v = to_id('lac', self.max_length * (runs.values - 1) + runs.lengths)
+            cols.append(np.asarray(v, np.int64)[:, None])
+        return np.concatenate(cols, axis=1)
+
+    def run_values(self, run_ids) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(..., tokens_per_run) ids in ``run_fields`` order -> (start, length, class).
+
+        Values are not range-checked here (ids are assumed to be in their fields' ranges).
+        For 'bin' the class is 1.
+        """
+        run_ids = np.asarray(run_ids, np.int64)
+        ns = len(self.start_fields)
+        start = self.start_index(*[run_ids[..., j] for j in range(ns)])
+        rest = dict(zip(self._value_fields(), [run_ids[..., j]
+                                                for j in range(ns, run_ids.shape[-1])]))
+        val = self.layout.to_value
+        if 'lac' in rest:
+            lac = val('lac', rest['lac']) - 1
+            return start, lac % self.max_length + 1, lac // self.max_length + 1
+        length = val('length', rest['length'])
+        cls = val('class', rest['class']) if 'class' in rest else np.ones_like(length)
+        return start, length, cls
+
+    # ------------------------------------------------------------------ encode
+    def count_tokens(self, mask: np.ndarray) -> int:
+        """Tokens the mask needs without truncation (task + runs + EOS)."""
+        return self._count_tokens(self.runs(mask))
+
+    def _count_tokens(self, runs: Runs) -> int:
+        return 2 + self.tokens_per_run * len(runs)
+
+    def encode(self, mask: np.ndarray) -> EncodedSequence:
+        """Mask (``input_shape``) -> :class:`EncodedSequence` of length ``max_seq_len``."""
+        return self.encode_batch(np.asarray(mask)[None])[0]
+
+    def encode_batch(self, masks: np.ndarray) -> EncodedBatch:
+        """(B, *input_shape) masks -> :class:`EncodedBatch`, vectorised over the batch.
+
+        Each sequence keeps its first ``(max_seq_len - 2) // tokens_per_run`` runs
+        (truncation at a run boundary, counted in ``num_truncated_runs``).
+        """
+        masks = np.asarray(masks)
+        runs, rows = self.batch_runs(masks)
+        b, k = masks.shape[0], self.tokens_per_run
+        counts = np.bincount(rows, minlength=b)
+        kept = np.minimum(counts, (self.max_seq_len - 2) // k)
+        rank = np.arange(len(runs)) - (np.cumsum(counts) - counts)[rows]
+        if np.any(kept < counts):
+            keep = rank < kept[rows]
+            runs, rows, rank = runs.take(keep), rows[keep], rank[keep]
+        pos = k * rank[:, None] + np.arange(k)
+        tokens, weights, n = frame_sequences(
+            np.repeat(rows, k), pos.reshape(-1), self.run_ids(runs).reshape(-1), k * kept,
+            self.layout, self.task, self.max_seq_len, self.pad_weight, self.eos_weight)
+        return EncodedBatch(tokens, weights, n, kept, counts - kept, np.zeros(b, np.int64))
+
+    # ------------------------------------------------------------------ decode
+    def decode(self, ids) -> Tuple[np.ndarray, DecodeReport]:
+        """1-D ids (task token optional; stops at EOS/PAD) -> (mask, report). Never raises
+        on malformed content (only on an input that is not a 1-D integer sequence)."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1:
+            raise ValueError(f'decode: expected 1-D ids, got shape {ids.shape}; use '
+                             'decode_batch for 2-D')
+        return self.decode_batch(ids[None])[0]
+
+    def decode_batch(self, ids) -> List[Tuple[np.ndarray, DecodeReport]]:
+        """(B, L) ids -> list of B (mask, report), vectorised over the whole batch.
+
+        Per row: a leading task token is skipped; the body ends at the first EOS or PAD
+        (tokens after it are ignored and counted in ``num_after_eos``). Every id is
+        classified by range; complete runs are the windows whose ids belong to
+        ``run_fields`` in order; other tokens are dropped (counted). Runs with out-of-range
+        values are dropped, runs past the mask end are clipped, and the rest are painted
+        in sequence order onto background (later runs overwrite earlier ones).
+        """
+        fr = frame_batch(ids, self.layout)
+        starts, lengths, values, rows = self._parse(fr)
+        masks = self.from_grid(self._paint(fr.batch, starts, lengths, values, rows))
+        return list(zip(masks, fr.reports()))
+
+    def _parse(self, fr: Framed):
+        """Fixed-grammar parse: returns kept (start, length, value, row) arrays and fills
+        the per-row counts of ``fr``."""
+        k = self.tokens_per_run
+        kinds = self.layout.classify(fr.flat, self.run_fields)
+        pos = find_windows(kinds, k)
+        rows = fr.rows(pos)
+        ids = fr.flat[pos[:, None] + np.arange(k)]
+        start, length, cls = self.run_values(ids)
+        valid, clipped, length = self._validate_runs(start, length, cls)
+        fr.tally(rows, num_runs=valid, num_dropped_runs=~valid, num_clipped_runs=clipped)
+        fr.counts['num_dropped_tokens'] = fr.body_len - k * np.bincount(rows,
+                                                                        minlength=fr.batch)
+        return start[valid], length[valid], cls[valid], rows[valid]
+
+    def _validate_runs(self, start, length, cls):
+        """Range checks of decoded runs.
+
+        Returns:
+            (valid bool (R,), clipped bool (R,), length clipped to the mask end (R,)).
+        """
+        n = self.num_pixels
+        valid = ((start >= 0) & (start < n) & (length >= 1) & (length <= self.max_length)
+                 & (cls >= 1) & (cls < self.num_run_classes))
+        clipped = valid & (start + length > n)
+        return valid, clipped, np.where(clipped, n - start, length)
+
+    def _paint(self, batch: int, starts, lengths, values, rows, dtype=None) -> np.ndarray:
+        """Paint row-local runs of a batch; returns (B, *grid_shape) grids."""
+        n = self.num_pixels
+        flat = paint_runs(batch * n, rows * n + starts, lengths, values, 0,
+                          dtype or self.grid_dtype)
+        return unflatten(flat, (batch,) + tuple(self.grid_shape), self.order)
+
+    # ------------------------------------------------------------------ misc
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(scheme={self.scheme!r}, mask_size={self.mask_shape}, '
+                f'num_classes={self.num_classes}, window={self.window}, '
+                f'starts={self.starts!r}, order={self.order!r}, max_length={self.max_length}, '
+                f'max_seq_len={self.max_seq_len}, vocab_size={self.layout.vocab_size})')
