@@ -59,6 +59,6 @@ val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, ann_file=test_split,
                  frames_per_sequence=frames_per_sequence, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-# mmseg's IoUMetric until the per-class metric of rleseg.evaluation replaces it.
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice', 'mFscore'])
+# The paper's per-class recall / precision / Dice / IoU, the same for every model.
+val_evaluator = dict(type='PerClassSegMetric')
 test_evaluator = val_evaluator
