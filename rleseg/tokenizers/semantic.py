@@ -32,7 +32,7 @@ from .masks import SUBSAMPLE_MODES, clean_labels, remap_labels, subsample, upsam
 from .runs import (Runs, check_order, extract_runs, flatten, ordered_shape, paint_runs,
                    split_runs, unflatten)
 from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, Framed, find_windows,
-                       frame_batch, frame_sequences)
+                       frame_batch, frame_sequences, id_rows, make_reports, make_sequence)
 from .vocab import TASKS, VocabLayout
 
 CODINGS = ('bin', 'mc', 'lac')
@@ -135,6 +135,30 @@ class RLETokenizer:
         if self.max_seq_len < 2 + len(self.run_fields):
             raise ValueError(f'{name}: max_seq_len {self.max_seq_len} cannot hold task + one '
                              f'run ({len(self.run_fields)} tokens) + EOS')
+        self._cache_constants()
+
+    def _cache_constants(self) -> None:
+        """Per-call constants, computed once: the token-kind table and pattern of the
+        regular-sequence decoder (see :meth:`_parse_regular`)."""
+        k, lay = self.tokens_per_run, self.layout
+        # token kind: field j of a run -> j, EOS -> k, PAD -> k+1, task -> k+2, other -> -1;
+        # entry i is the kind of id i - 1 (take(ids + 1, mode='clip'): entry 0 is any id
+        # < 0, entry V + 1 any id >= V)
+        lut = np.full(lay.vocab_size + 2, -1, np.int8)
+        kinds = lut[1:]            # view: kinds[id] for 0 <= id < V, kinds[V] for id >= V
+        for j, f in enumerate(self.run_fields):
+            lo, hi = lay.ranges[f]
+            kinds[lo:hi] = j
+        kinds[list(lay.task_ids.values())] = k + 2
+        kinds[lay.eos_id], kinds[lay.pad_id] = k, k + 1
+        self._kind_lut = lut
+        self._kind_pattern = np.resize(np.arange(k, dtype=np.int8), self.max_seq_len)
+
+    def _run_pattern(self, length: int) -> np.ndarray:
+        """(length,) int8 kinds of a body of whole runs: 0, 1, ..., k-1, 0, 1, ..."""
+        if len(self._kind_pattern) < length:
+            self._kind_pattern = np.resize(self._kind_pattern[:self.tokens_per_run], length)
+        return self._kind_pattern[:length]
 
     # ------------------------------------------------------------------ scheme hooks
     def _setup(self) -> None:
@@ -150,6 +174,11 @@ class RLETokenizer:
     def input_ndim(self) -> int:
         """Dimensions of an input mask: 2 for images, 3 for windows."""
         return 2
+
+    @property
+    def grid_is_mask(self) -> bool:
+        """True when :meth:`to_grid` is the identity (the class grid is the mask)."""
+        return True
 
     def to_grid(self, mask: np.ndarray) -> np.ndarray:
         """Prepared masks (..., *input dims) with labels in [0, C) -> class grids
@@ -262,14 +291,38 @@ class RLETokenizer:
         The B grids are flattened into one vector and cut every ``num_pixels`` pixels, so
         the cost is one pass over all pixels whatever B is.
         """
-        grids = self.to_grid(self.prepare(masks, batched=True))
+        masks = np.asarray(masks)
         n = self.num_pixels
-        runs = split_runs(extract_runs(flatten(grids, self.order), segment=n),
-                          self.max_length)
-        if len(grids) == 1:
+        runs = self._direct_runs(masks)
+        if runs is None:
+            grids = self.to_grid(self.prepare(masks, batched=True))
+            runs = extract_runs(flatten(grids, self.order), segment=n)
+        runs = split_runs(runs, self.max_length)
+        if len(masks) == 1:
             return runs, np.zeros(len(runs), np.int64)
         rows = runs.starts // n
         return Runs(runs.starts - rows * n, runs.lengths, runs.values), rows
+
+    def _direct_runs(self, masks: np.ndarray) -> Optional[Runs]:
+        """Fast path of :meth:`batch_runs` (unsplit runs), or None where it does not apply.
+
+        Applies to (B, *input_shape) integer masks when the class grid is the mask itself
+        (no label map, no subsampling, ``grid_is_mask``). Runs are taken from the raw
+        labels, skipping background and ``ignore_index`` runs: the foreground runs are the
+        same as after :meth:`prepare` turned ignore pixels into background, and the run
+        values cover every label present, so they are range-checked instead of the pixels.
+        Returns None on a bad label too (the general path raises the error).
+        """
+        if (self.label_map or self.factor != 1 or not self.grid_is_mask
+                or masks.dtype.kind not in 'uib' or masks.ndim != self.input_ndim + 1
+                or masks.shape[1:] != self.input_shape):
+            return None
+        runs = extract_runs(flatten(masks, self.order), ignore_index=self.ignore_index,
+                            segment=self.num_pixels)
+        if len(runs) and (runs.values.max() >= self.num_classes
+                          or (masks.dtype.kind == 'i' and runs.values.min() < 0)):
+            return None
+        return runs
 
     def start_ids(self, starts: np.ndarray) -> np.ndarray:
         """Flat start indices (R,) -> start field ids (R, len(start_fields))."""
@@ -301,19 +354,28 @@ class RLETokenizer:
             return (frame * h + row) * w + col
         return (frame * w + col) * h + row
 
-    def run_ids(self, runs: Runs) -> np.ndarray:
-        """Runs -> (R, tokens_per_run) int64 token ids in ``run_fields`` order."""
-        cols = [self.start_ids(runs.starts)]
+    def run_ids(self, runs: Runs, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Runs -> (R, tokens_per_run) int64 token ids in ``run_fields`` order.
+
+        ``out``: optional (R, tokens_per_run) int64 array (e.g. a view into a token row)
+        that is filled and returned.
+        """
+        if out is None:
+            out = np.empty((len(runs), self.tokens_per_run), np.int64)
+        ns = len(self.start_fields)
+        if ns == 1:
+            out[:, 0] = self.layout.to_id('start', runs.starts)
+        else:
+            out[:, :ns] = self.start_ids(runs.starts)
         to_id = self.layout.to_id
-        for f in self._value_fields():
+        for j, f in enumerate(self._value_fields(), ns):
             if f == 'length':
-                v = to_id('length', runs.lengths)
+                out[:, j] = to_id('length', runs.lengths)
             elif f == 'class':
-                v = to_id('class', runs.values)
+                out[:, j] = to_id('class', runs.values)
             else:
-                v = to_id('lac', self.max_length * (runs.values - 1) + runs.lengths)
-            cols.append(np.asarray(v, np.int64)[:, None])
-        return np.concatenate(cols, axis=1)
+                out[:, j] = to_id('lac', self.max_length * (runs.values - 1) + runs.lengths)
+        return out
 
     def run_values(self, run_ids) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(..., tokens_per_run) ids in ``run_fields`` order -> (start, length, class).
@@ -343,8 +405,20 @@ class RLETokenizer:
         return 2 + self.tokens_per_run * len(runs)
 
     def encode(self, mask: np.ndarray) -> EncodedSequence:
-        """Mask (``input_shape``) -> :class:`EncodedSequence` of length ``max_seq_len``."""
-        return self.encode_batch(np.asarray(mask)[None])[0]
+        """Mask (``input_shape``) -> :class:`EncodedSequence` of length ``max_seq_len``.
+
+        Keeps the first ``(max_seq_len - 2) // tokens_per_run`` runs, as
+        :meth:`encode_batch`.
+        """
+        runs, _ = self.batch_runs(np.asarray(mask)[None])
+        total = len(runs)
+        kept = min(total, (self.max_seq_len - 2) // self.tokens_per_run)
+        if kept < total:
+            runs = runs.take(slice(0, kept))
+        tokens, weights, n = make_sequence(self.run_ids(runs).reshape(-1), self.layout,
+                                           self.task, self.max_seq_len, self.pad_weight,
+                                           self.eos_weight)
+        return EncodedSequence(tokens, weights, n, kept, total - kept)
 
     def encode_batch(self, masks: np.ndarray) -> EncodedBatch:
         """(B, *input_shape) masks -> :class:`EncodedBatch`, vectorised over the batch.
@@ -387,10 +461,58 @@ class RLETokenizer:
         values are dropped, runs past the mask end are clipped, and the rest are painted
         in sequence order onto background (later runs overwrite earlier ones).
         """
-        fr = frame_batch(ids, self.layout)
-        starts, lengths, values, rows = self._parse(fr)
-        masks = self.from_grid(self._paint(fr.batch, starts, lengths, values, rows))
-        return list(zip(masks, fr.reports()))
+        ids = id_rows(ids)
+        parsed = self._parse_regular(ids)
+        if parsed is None:
+            fr = frame_batch(ids, self.layout)
+            parsed = self._parse(fr) + (fr.counts,)
+        starts, lengths, values, rows, counts = parsed
+        masks = self.from_grid(self._paint(len(ids), starts, lengths, values, rows))
+        return list(zip(masks, make_reports(counts, len(ids))))
+
+    def _parse_regular(self, ids: np.ndarray):
+        """Fast parse of a batch whose rows are all *regular*: ``[task] runs (EOS|PAD) ...``
+        with the task token in every row or in none, every body id in its ``run_fields``
+        range in order, and every run valid (what :meth:`encode` and a grammar-constrained
+        model produce). Then the general parse finds exactly these runs and drops nothing.
+
+        Args:
+            ids: (B, L) int64.
+        Returns:
+            (start, length, value, row) arrays (R,) and the per-row report counts, as
+            :meth:`_parse` with its ``Framed.counts``; None when any row is not regular.
+        """
+        b, width = ids.shape
+        if b == 0 or width == 0:
+            return None
+        k = self.tokens_per_run
+        kinds = self._kind_lut.take(ids + 1, mode='clip')                # (B, L) int8
+        task = kinds[:, 0] == k + 2
+        s = int(task[0])                                                # body start column
+        if width <= s or (b > 1 and task.any() != task.all()):
+            return None
+        body = kinds[:, s:]
+        end = (body != self._run_pattern(width - s)).argmax(axis=1)    # first mismatch
+        rows = np.arange(b)
+        term = body[rows, end]
+        if not (((term == k) | (term == k + 1)).all() and (end % k == 0).all()):
+            return None                 # a row without terminator, or with a broken run
+        if b == 1:
+            run_ids = ids[0, s:s + int(end[0])].reshape(-1, k)
+            run_rows = np.zeros(len(run_ids), np.int64)
+        else:
+            run_ids = ids[:, s:][np.arange(width - s) < end[:, None]].reshape(-1, k)
+            run_rows = np.repeat(rows, end // k)
+        start, length, cls = self.run_values(run_ids)
+        valid, clipped, length = self._validate_runs(start, length, cls)
+        if not valid.all():
+            return None
+        e = end + s                                                     # terminator column
+        counts = dict(num_tokens=e + 1, num_runs=end // k,
+                      num_clipped_runs=np.bincount(run_rows[clipped], minlength=b),
+                      num_after_eos=(kinds != k + 1).sum(axis=1) - e
+                      - (term == k))
+        return start, length, cls, run_rows, counts
 
     def _parse(self, fr: Framed):
         """Fixed-grammar parse: returns kept (start, length, value, row) arrays and fills

@@ -154,10 +154,18 @@ def make_sequence(body: np.ndarray, layout: VocabLayout, task: str, max_seq_len:
         (tokens int64 (L,), weights float32 (L,), num_tokens int)
     """
     t = body.shape[0]
-    tokens, weights, n = frame_sequences(np.zeros(t, np.int64), np.arange(t), body,
-                                         np.array([t]), layout, task, max_seq_len,
-                                         pad_weight, eos_weight)
-    return tokens[0], weights[0], int(n[0])
+    if t + 2 > max_seq_len:
+        raise ValueError(f'make_sequence: a body of {t} tokens does not fit max_seq_len '
+                         f'{max_seq_len} (task + EOS need 2)')
+    tokens = np.full(max_seq_len, layout.pad_id, np.int64)
+    tokens[0] = layout.special[task]
+    tokens[1:t + 1] = body
+    tokens[t + 1] = layout.eos_id
+    weights = np.full(max_seq_len, pad_weight, np.float32)
+    weights[0] = 0.0
+    weights[1:t + 1] = 1.0
+    weights[t + 1] = pad_weight if eos_weight is None else eos_weight
+    return tokens, weights, t + 2
 
 
 @dataclass
@@ -187,10 +195,25 @@ class Framed:
 
     def reports(self) -> List[DecodeReport]:
         """One :class:`DecodeReport` per row from ``counts`` (missing fields are 0)."""
-        names = list(DecodeReport.__dataclass_fields__)
-        zeros = [0] * self.batch
-        cols = [self.counts[n].tolist() if n in self.counts else zeros for n in names]
-        return [DecodeReport(*vals) for vals in zip(*cols)]
+        return make_reports(self.counts, self.batch)
+
+
+def make_reports(counts: Dict[str, np.ndarray], batch: int) -> List[DecodeReport]:
+    """DecodeReport field -> (B,) int counts  ->  B :class:`DecodeReport` (missing: 0)."""
+    zeros = [0] * batch
+    cols = [counts[n].tolist() if n in counts else zeros
+            for n in DecodeReport.__dataclass_fields__]
+    return [DecodeReport(*vals) for vals in zip(*cols)]
+
+
+def id_rows(ids) -> np.ndarray:
+    """(L,) or (B, L) integer array-like (numpy, list, CPU tensor) -> (B, L) int64."""
+    ids = np.asarray(ids)
+    if ids.ndim == 1:
+        ids = ids[None]
+    if ids.ndim != 2:
+        raise ValueError(f'decode: ids must be 1-D or 2-D, got shape {ids.shape}')
+    return ids.astype(np.int64, copy=False)
 
 
 def frame_batch(ids, layout: VocabLayout) -> Framed:
@@ -199,12 +222,7 @@ def frame_batch(ids, layout: VocabLayout) -> Framed:
     Args:
         ids: (L,) or (B, L) integer array-like (numpy, list, CPU tensor).
     """
-    ids = np.asarray(ids)
-    if ids.ndim == 1:
-        ids = ids[None]
-    if ids.ndim != 2:
-        raise ValueError(f'decode: ids must be 1-D or 2-D, got shape {ids.shape}')
-    ids = ids.astype(np.int64, copy=False)
+    ids = id_rows(ids)
     b, length = ids.shape
     task = np.array(sorted(layout.task_ids.values()), np.int64)
     body_start = ((ids[:, :1] == task).any(axis=1) if length else np.zeros(b, bool)) \

@@ -65,6 +65,10 @@ class VideoRLETokenizer(RLETokenizer):
         """(N,) int64 C**t for t = 0..N-1."""
         return self.num_classes ** np.arange(self.window, dtype=np.int64)
 
+    @property
+    def grid_is_mask(self) -> bool:
+        return self.scheme.startswith('3d-')
+
     def to_grid(self, mask: np.ndarray) -> np.ndarray:
         if self.scheme.startswith('3d-'):
             return mask
