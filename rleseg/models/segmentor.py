@@ -1,0 +1,319 @@
+"""Pix2Seq segmentor: an image goes in, an RLE token sequence comes out.
+
+backbone (any mmseg backbone) -> 1x1 projection to d -> transformer encoder ->
+autoregressive transformer decoder over the tokenizer's vocabulary. Training is
+teacher forcing on the sequences written by the ``RLETokenize`` transform; inference
+generates tokens (KV cache, sampling, grammar constraints) and decodes them with the
+same tokenizer into a class mask.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.models.segmentors.base import BaseSegmentor
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
+from torch import Tensor, nn
+
+from rleseg.tokenizers import VocabLayout, build_tokenizer
+
+from .decoding import RunGrammar, SamplingConfig, generate
+from .hooks import check_layout
+from .sliding import predict_sliding
+from .transformer import TransformerDecoder, TransformerEncoder, sine_position_encoding_2d
+
+DEFAULT_TEST_CFG = dict(
+    mode='whole',            # 'whole' | 'slide'
+    crop_size=None,          # slide: (h, w) patch P
+    stride=None,             # slide: (h, w) stride s (default: crop_size)
+    merge='max',             # slide: overlap merge 'max' | 'min' | 'mode'
+    window_batch=8,          # slide: windows decoded together
+    sampling=dict(strategy='sample', temperature=1.0, top_k=0, top_p=0.4),
+    constrained=True,        # grammar-constrained decoding
+    use_cache=True,          # KV cache (False: recompute the prefix each step)
+    stop_at_eos=True,        # stop each sequence at EOS (False: always generate L)
+    seed=0,                  # sampling seed per predict call (None: global RNG)
+)
+DEFAULT_LOSS = dict(
+    pad_weight=None,         # None: the tokenizer's weights; else weight of PAD/EOS targets
+    label_smoothing=0.0,
+    class_token_weight=1.0,  # extra weight on class / lac targets
+    trim_padding=True,       # drop all-PAD target columns of the batch (no change in grads
+                             # of real tokens; PAD-after-EOS is never generated)
+)
+
+
+@MODELS.register_module()
+class Pix2SeqSegmentor(BaseSegmentor):
+    """Pix2Seq encoder-decoder that segments by generating RLE tokens.
+
+    Args:
+        backbone: mmseg backbone config (e.g. ResNet; ``frozen_stages`` and
+            ``init_cfg`` are honoured by the backbone itself).
+        tokenizer: ``rleseg.tokenizers.build_tokenizer`` config; must equal the one of
+            the ``RLETokenize`` transform. The vocabulary layout is derived from it.
+        d_model: transformer width d (paper 256).
+        encoder: dict(num_layers, num_heads, mlp_dim, dropout) (paper 6, 8, 1024).
+        decoder: same keys for the decoder (paper 6, 8, 1024).
+        feature_index: which backbone output is tokenised (default the last).
+        feature_channels: channels of that output (None: inferred by a dry run).
+        loss: see ``DEFAULT_LOSS``.
+        train_cfg: unused (kept for mmseg symmetry).
+        test_cfg: see ``DEFAULT_TEST_CFG``.
+        data_preprocessor, init_cfg: as for any mmseg segmentor.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 tokenizer: dict,
+                 d_model: int = 256,
+                 encoder: Optional[dict] = None,
+                 decoder: Optional[dict] = None,
+                 feature_index: int = -1,
+                 feature_channels: Optional[int] = None,
+                 loss: Optional[dict] = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.tokenizer = build_tokenizer(dict(tokenizer))
+        self.vocab_layout: VocabLayout = self.tokenizer.layout
+        self.backbone = MODELS.build(backbone)
+        self.feature_index = feature_index
+        channels = feature_channels or self._infer_channels()
+        sizes = dict(num_layers=6, num_heads=8, mlp_dim=1024, dropout=0.1)
+        enc = {**sizes, **dict(encoder or {})}
+        dec = {**sizes, **dict(decoder or {})}
+        self.input_proj = nn.Sequential(nn.Linear(channels, d_model), nn.LayerNorm(d_model))
+        self.encoder = TransformerEncoder(d_model, **enc)
+        self.decoder = TransformerDecoder(self.vocab_layout.vocab_size,
+                                          self.tokenizer.max_seq_len, d_model, **dec)
+        self.loss_cfg = {**DEFAULT_LOSS, **(loss or {})}
+        self.train_cfg = train_cfg
+        self.test_cfg = {**DEFAULT_TEST_CFG, **dict(test_cfg or {})}
+        SamplingConfig(**self.test_cfg['sampling'])  # validate early
+        self.grammar = self.build_grammar()
+        self.task_id = int(self.vocab_layout.special[self.tokenizer.task])
+        ranges = self.vocab_layout.ranges
+        self._class_ranges = [tuple(ranges[k]) for k in ('class', 'lac') if k in ranges]
+
+    # ------------------------------------------------------------------ building
+    def _infer_channels(self) -> int:
+        """Channels of the tokenised backbone output, from a dry run on a 64x64 image."""
+        in_ch = getattr(self.backbone, 'in_channels', 3)
+        was_training = self.backbone.training
+        self.backbone.eval()
+        with torch.no_grad():
+            feats = self.backbone(torch.zeros(1, in_ch, 64, 64))
+        self.backbone.train(was_training)
+        return int(self._select(feats).shape[1])
+
+    def build_grammar(self) -> Optional[RunGrammar]:
+        """Grammar for constrained decoding: the run grammar of the tokenizer, or None
+        for schemes with tokens outside runs (subclasses set their own)."""
+        if set(self.vocab_layout.ranges) != set(self.tokenizer.run_fields):
+            return None
+        return RunGrammar.from_tokenizer(self.tokenizer)
+
+    def _select(self, feats) -> Tensor:
+        if isinstance(feats, (list, tuple)):
+            return feats[self.feature_index]
+        return feats
+
+    @property
+    def align_corners(self) -> bool:  # used by mmseg utilities
+        return False
+
+    # ------------------------------------------------------------------ checkpoint meta
+    def get_extra_state(self) -> dict:
+        """Plain-dict vocabulary layout stored in every state dict."""
+        return {'vocab_layout': self.vocab_layout.to_dict()}
+
+    def set_extra_state(self, state: dict) -> None:
+        """Refuse weights trained with a different vocabulary layout."""
+        if isinstance(state, dict) and 'vocab_layout' in state:
+            check_layout(state['vocab_layout'], self.vocab_layout, 'Pix2SeqSegmentor')
+
+    # ------------------------------------------------------------------ network
+    def extract_feat(self, inputs: Tensor) -> Tensor:
+        """Images (B, C, H, W) -> encoder memory (B, h*w, d).
+
+        For window (video) tokenizers an input holding N stacked frames
+        (B, N*C, H, W) is reduced to frame 0: the static-video model sees one frame.
+        """
+        in_ch = getattr(self.backbone, 'in_channels', inputs.shape[1])
+        if inputs.shape[1] != in_ch and inputs.shape[1] % in_ch == 0:
+            inputs = inputs[:, :in_ch]
+        feat = self._select(self.backbone(inputs))
+        b, c, h, w = feat.shape
+        tokens = self.input_proj(feat.flatten(2).transpose(1, 2))
+        tokens = tokens + sine_position_encoding_2d(h, w, tokens.shape[-1],
+                                                    device=tokens.device)
+        return self.encoder(tokens)
+
+    def _forward(self, inputs: Tensor, data_samples: OptSampleList = None) -> Tensor:
+        """Teacher-forced logits (B, L-1, V) when samples carry ``gt_tokens``, else the
+        encoder memory (B, M, d)."""
+        memory = self.extract_feat(inputs)
+        if data_samples and hasattr(data_samples[0], 'gt_tokens'):
+            tokens = torch.stack([s.gt_tokens for s in data_samples]).to(memory.device)
+            return self.decoder(tokens[:, :-1], memory)
+        return memory
+
+    # ------------------------------------------------------------------ training
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
+        """Weighted token cross-entropy with teacher forcing.
+
+        Returns:
+            dict with ``loss_ce`` and ``acc_tok`` (accuracy over non-PAD targets, %).
+        """
+        if not data_samples or not hasattr(data_samples[0], 'gt_tokens'):
+            raise KeyError('Pix2SeqSegmentor.loss: data samples have no gt_tokens; add '
+                           'RLETokenize and PackRLESegInputs to the train pipeline')
+        device = inputs.device
+        tokens = torch.stack([s.gt_tokens for s in data_samples]).to(device).long()
+        weights = torch.stack([s.gt_token_weights for s in data_samples]).to(device).float()
+        pad_id, eos_id = self.vocab_layout.pad_id, self.vocab_layout.eos_id
+        if self.loss_cfg['trim_padding']:
+            keep = int((tokens != pad_id).sum(dim=1).max()) + 1
+            keep = max(2, min(keep, tokens.shape[1]))
+            tokens, weights = tokens[:, :keep], weights[:, :keep]
+        inp, target, weight = tokens[:, :-1], tokens[:, 1:], weights[:, 1:]
+        if self.loss_cfg['pad_weight'] is not None:
+            special = (target == pad_id) | (target == eos_id)
+            weight = torch.where(special, float(self.loss_cfg['pad_weight']),
+                                 (weight > 0).float())
+        if self.loss_cfg['class_token_weight'] != 1.0:
+            is_class = torch.zeros_like(target, dtype=torch.bool)
+            for lo, hi in self._class_ranges:
+                is_class |= (target >= lo) & (target < hi)
+            weight = torch.where(is_class, weight * self.loss_cfg['class_token_weight'],
+                                 weight)
+        memory = self.extract_feat(inputs)
+        logits = self.decoder(inp, memory)
+        ce = F.cross_entropy(logits.transpose(1, 2), target, reduction='none',
+                             label_smoothing=float(self.loss_cfg['label_smoothing']))
+        loss = (ce * weight).sum() / weight.sum().clamp(min=1e-6)
+        real = target != pad_id
+        acc = (logits.argmax(-1) == target)[real].float().mean() * 100.0
+        return dict(loss_ce=loss, acc_tok=acc.detach())
+
+    # ------------------------------------------------------------------ inference
+    def generate_tokens(self, inputs: Tensor, **overrides) -> Tensor:
+        """Generate token sequences for a batch of patches.
+
+        Args:
+            inputs: (B, C, P, P) normalised images.
+            overrides: keys of ``test_cfg`` (sampling, constrained, use_cache,
+                stop_at_eos, seed) for this call.
+
+        Returns:
+            LongTensor (B, L): task token, run tokens, EOS, PAD.
+        """
+        cfg = {**self.test_cfg, **overrides}
+        sampling = SamplingConfig(**cfg['sampling'])
+        if cfg['constrained'] and self.grammar is None:
+            raise ValueError(f'{type(self).__name__}: no decoding grammar for scheme '
+                             f"{self.tokenizer.scheme!r}; set test_cfg.constrained=False")
+        generator = None
+        if cfg['seed'] is not None and sampling.strategy == 'sample':
+            generator = torch.Generator(device=inputs.device).manual_seed(int(cfg['seed']))
+        with torch.inference_mode():
+            memory = self.extract_feat(inputs)
+            prompt = torch.full((inputs.shape[0], 1), self.task_id, dtype=torch.long,
+                                device=inputs.device)
+            return generate(
+                self.decoder, memory, prompt, self.tokenizer.max_seq_len,
+                self.vocab_layout.eos_id, self.vocab_layout.pad_id, sampling,
+                grammar=self.grammar if cfg['constrained'] else None,
+                use_cache=cfg['use_cache'], stop_at_eos=cfg['stop_at_eos'],
+                generator=generator)
+
+    def decode_tokens(self, tokens: Tensor) -> Tuple[List[np.ndarray], List[dict]]:
+        """(B, L) tokens -> masks ((S, S) or (N, S, S) int arrays) and report dicts."""
+        decoded = self.tokenizer.decode_batch(tokens.cpu().numpy())
+        return [m for m, _ in decoded], [r.to_dict() for _, r in decoded]
+
+    def _predict_grids(self, inputs: Tensor) -> Tuple[np.ndarray, Tensor, List[dict]]:
+        """Patches (B, C, h, w) -> decoded grids (B, N, S, S) int64 (N = 1 for images),
+        tokens (B, L) and decode reports."""
+        tokens = self.generate_tokens(inputs)
+        masks, reports = self.decode_tokens(tokens)
+        grids = np.stack(masks).astype(np.int64)
+        if grids.ndim == 3:
+            grids = grids[:, None]
+        return grids, tokens, reports
+
+    def _predict_whole(self, inputs: Tensor) -> Tuple[Tensor, Tensor, List[dict]]:
+        """Patches (B, C, h, w) -> masks (B, N, h, w) (decoded grids upsampled, nearest),
+        tokens (B, L), reports."""
+        grids, tokens, reports = self._predict_grids(inputs)
+        grid = torch.from_numpy(grids).to(inputs.device)
+        up = F.interpolate(grid.float(), size=inputs.shape[-2:], mode='nearest').long()
+        return up, tokens, reports
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        """Images (B, C, H, W) -> class masks (B, N, H, W) (N = 1 for images)."""
+        return self._predict_whole(inputs)[0]
+
+    def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
+        """Generate, decode and return masks at ``ori_shape``.
+
+        Each returned sample has ``pred_sem_seg`` (PixelData (N, H, W), N = 1 for
+        images), ``pred_tokens`` (LongTensor (L,), or (windows, L) in slide mode) and
+        ``decode_report`` (dict of ints; summed over windows in slide mode).
+        """
+        if data_samples is None:
+            data_samples = [SegDataSample(metainfo=dict(
+                ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:]))
+                for _ in range(inputs.shape[0])]
+        if self.test_cfg['mode'] == 'slide':
+            results = [self._predict_slide(inputs[i:i + 1]) for i in range(len(inputs))]
+        elif self.test_cfg['mode'] == 'whole':
+            masks, tokens, reports = self._predict_whole(inputs)
+            results = [(masks[i], tokens[i], reports[i]) for i in range(len(inputs))]
+        else:
+            raise ValueError(f"Pix2SeqSegmentor: test_cfg.mode must be 'whole' or 'slide', "
+                             f"got {self.test_cfg['mode']!r}")
+        for sample, (mask, tokens, report) in zip(data_samples, results):
+            sample.set_data(dict(pred_sem_seg=PixelData(
+                data=self._postprocess(mask, sample.metainfo))))
+            sample.pred_tokens = tokens
+            sample.decode_report = report
+        return data_samples
+
+    def _predict_slide(self, image: Tensor) -> Tuple[Tensor, Tensor, dict]:
+        """One image (1, C, H, W) -> stitched mask (N, H, W), tokens (W', L), report."""
+        cfg = self.test_cfg
+        if cfg['crop_size'] is None:
+            raise ValueError("Pix2SeqSegmentor: test_cfg.mode='slide' needs crop_size")
+        crop = tuple(cfg['crop_size'])
+        stride = tuple(cfg['stride'] or crop)
+        mask, tokens, reports = predict_sliding(
+            image[0], self._predict_grids, crop, stride, cfg['merge'], cfg['window_batch'],
+            self.tokenizer.num_classes)
+        report = {k: int(sum(r[k] for r in reports)) for k in reports[0]}
+        report['num_windows'] = len(reports)
+        return mask, tokens, report
+
+    @staticmethod
+    def _postprocess(mask: Tensor, meta: dict) -> Tensor:
+        """(N, H, W) mask at the padded input size -> (N, *ori_shape): remove the data
+        preprocessor's padding, undo flips and resize (nearest) like mmseg does."""
+        pad = meta.get('img_padding_size', meta.get('padding_size', [0, 0, 0, 0]))
+        left, right, top, bottom = (int(p) for p in pad)
+        h, w = mask.shape[-2:]
+        mask = mask[:, top:h - bottom, left:w - right]
+        if meta.get('flip', False):
+            mask = mask.flip(dims=(2, ) if meta.get('flip_direction') == 'horizontal'
+                             else (1, ))
+        ori = tuple(int(s) for s in meta.get('ori_shape', mask.shape[-2:])[:2])
+        if tuple(mask.shape[-2:]) != ori:
+            mask = F.interpolate(mask[None].float(), size=ori, mode='nearest')[0].long()
+        return mask

@@ -1,0 +1,61 @@
+"""Sliding-window inference: cut an image into P x P patches, predict each patch's
+S x S mask, stitch the masks back with ``rleseg.datasets.patching.stitch_patches``.
+
+The patch grid and the stitching rule (max / min / mode over overlaps, x k nearest
+upsampling) are the datasets stream's; this module only batches the patches through
+the model.
+"""
+from __future__ import annotations
+
+from typing import Callable, List, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from rleseg.datasets.patching import patch_boxes, stitch_patches
+
+# (B, C, P, P) images -> (grids (B, N, S, S) int array, tokens (B, L), reports)
+PatchPredictor = Callable[[Tensor], Tuple[np.ndarray, Tensor, List[dict]]]
+
+
+def predict_sliding(image: Tensor, predict_patches: PatchPredictor,
+                    crop_size: Sequence[int], stride: Sequence[int], merge: str,
+                    window_batch: int, num_classes: int
+                    ) -> Tuple[Tensor, Tensor, List[dict]]:
+    """Predict one image window by window.
+
+    Args:
+        image: (C, H, W) normalised image.
+        predict_patches: the model's patch predictor.
+        crop_size: (P_h, P_w) patch size.
+        stride: (s_h, s_w) grid steps (<= patch size).
+        merge: 'max' | 'min' | 'mode' for overlapping pixels.
+        window_batch: patches decoded together.
+        num_classes: C (for 'mode').
+
+    Returns:
+        mask (N, H, W) long on the image's device, tokens (windows, L), one report per
+        window.
+    """
+    _, h, w = image.shape
+    ph, pw = int(crop_size[0]), int(crop_size[1])
+    boxes = patch_boxes((h, w), (ph, pw), (int(stride[0]), int(stride[1])))
+    bottom = max(b[2] for b in boxes) - h
+    right = max(b[3] for b in boxes) - w
+    padded = F.pad(image, (0, right, 0, bottom)) if bottom or right else image
+    grids, tokens, reports = [], [], []
+    for i in range(0, len(boxes), window_batch):
+        crops = torch.stack([padded[:, y0:y1, x0:x1]
+                             for y0, x0, y1, x1 in boxes[i:i + window_batch]])
+        g, t, r = predict_patches(crops)
+        grids.append(g)
+        tokens.append(t)
+        reports.extend(r)
+    grid = np.concatenate(grids)  # (windows, N, S, S)
+    frames = [stitch_patches(list(grid[:, n]), boxes, (h, w), merge=merge,
+                             num_classes=num_classes, ignore_index=None)
+              for n in range(grid.shape[1])]
+    mask = torch.from_numpy(np.stack(frames)).to(image.device)
+    return mask, torch.cat(tokens), reports
