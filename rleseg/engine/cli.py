@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from .checkpoint import trust_checkpoint
+from .cpu_ddp import init_cpu_distributed
 
 
 def default_work_dir(config_path: str) -> str:
@@ -29,8 +30,10 @@ def load_config(config_path: str, cfg_options: Optional[dict] = None,
 
     * ``cfg_options`` is merged last-wins, like mmseg's ``--cfg-options``;
     * ``work_dir`` wins over the config's, which wins over the default;
-    * on a machine without CUDA the distributed backend becomes ``gloo`` so that
-      ``--launcher pytorch`` works for CPU processes too;
+    * on a machine without CUDA the distributed backend becomes ``gloo``, and for
+      ``--launcher pytorch`` the process group is started here and the model wrapped
+      by :class:`~rleseg.engine.cpu_ddp.CPUDistributedDataParallel`, so that CPU
+      processes train in parallel too;
     * every path in ``trusted_checkpoints`` may be unpickled without restrictions.
     """
     if not osp.isfile(config_path):
@@ -46,6 +49,8 @@ def load_config(config_path: str, cfg_options: Optional[dict] = None,
     if not torch.cuda.is_available():
         env_cfg = cfg.setdefault('env_cfg', {})
         env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+        if init_cpu_distributed(launcher):
+            cfg.setdefault('model_wrapper_cfg', dict(type='CPUDistributedDataParallel'))
     for path in trusted_checkpoints:
         trust_checkpoint(path)
     return cfg

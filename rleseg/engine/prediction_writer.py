@@ -14,9 +14,11 @@ from mmseg.structures import SegDataSample
 
 @HOOKS.register_module()
 class PredictionWriterHook(Hook):
-    """Save each test prediction as ``<out_dir>/<image stem>.png``.
+    """Save each test prediction as ``<out_dir>/<item>.png``.
 
-    The PNG holds class indices (uint8, H × W at the image's original size), the same
+    ``<item>`` is the dataset item's name from its split file (``metainfo['item']``,
+    e.g. ``roi_1000_800_1096_864/image146``, so frames of different sequences do not
+    collide), or the image file's stem for datasets without one. The PNG holds class indices (uint8, H × W at the image's original size), the same
     encoding as the ground-truth masks, so predictions can be re-scored or overlaid by
     any tool.
 
@@ -34,7 +36,15 @@ class PredictionWriterHook(Hook):
                         outputs: Optional[Sequence[SegDataSample]] = None) -> None:
         for index, sample in enumerate(outputs or ()):
             labels = sample.pred_sem_seg.data.squeeze(0).cpu().numpy()
-            image_path = sample.metainfo.get('img_path')
-            stem = (osp.splitext(osp.basename(image_path))[0] if image_path else
-                    f'{batch_idx:06d}_{index:02d}')
-            mmcv.imwrite(labels.astype(np.uint8), osp.join(self.out_dir, f'{stem}.png'))
+            mmcv.imwrite(labels.astype(np.uint8),
+                         osp.join(self.out_dir, f'{self._name(sample, batch_idx, index)}.png'))
+
+    @staticmethod
+    def _name(sample: SegDataSample, batch_idx: int, index: int) -> str:
+        item = sample.metainfo.get('item')
+        if item:
+            return str(item)
+        image_path = sample.metainfo.get('img_path')
+        if image_path:
+            return osp.splitext(osp.basename(image_path))[0]
+        return f'{batch_idx:06d}_{index:02d}'
