@@ -1,0 +1,22 @@
+"""The cross-paradigm benchmark: models × datasets on identical splits, one metric.
+
+``tools/benchmark.py --suite demo`` is the entry point; the pieces are
+
+* :mod:`.suites` — named suites and config lookup;
+* :mod:`.worker` — train / load, evaluate and measure one model (own process);
+* :mod:`.measure` — parameters, training s/iter, latency, peak memory, machine;
+* :mod:`.grid` — running the models resumably with a progress display;
+* :mod:`.report` / :mod:`.plots` — tables (markdown, CSV, JSON), summary, figures;
+* :mod:`.deform_attn` — ``PyTorchDeformAttnHook`` (registered in HOOKS) so that
+  Mask2Former runs on a GPU with a CPU-only mmcv build.
+"""
+from .deform_attn import PyTorchDeformAttnHook, force_pytorch_deform_attn
+from .grid import BenchmarkSettings, run_models
+from .run import BenchmarkResult, run_benchmark
+from .suites import SUITES, ModelSpec, Suite, resolve_config, resolve_models
+
+__all__ = [
+    'BenchmarkResult', 'BenchmarkSettings', 'ModelSpec', 'PyTorchDeformAttnHook',
+    'SUITES', 'Suite', 'force_pytorch_deform_attn', 'resolve_config', 'resolve_models',
+    'run_benchmark', 'run_models'
+]

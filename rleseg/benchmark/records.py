@@ -1,0 +1,81 @@
+"""Atomic result files and the per-model record of a benchmark run.
+
+Every file is written to a temporary name in the same folder and renamed over the
+target (``os.replace`` is atomic on POSIX), so an interrupted benchmark never leaves
+a half-written result: on the next run a model is either finished, trained but not
+evaluated, or started over from its latest mmengine checkpoint.
+
+A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
+
+* ``name``, ``config``: the model and its config file;
+* ``status``: ``'trained'`` (training finished, not evaluated yet), ``'done'``,
+  ``'failed'`` (``error`` says why) or ``'missing'`` (no config);
+* ``train``: ``iters``, ``batch_size``, ``sec_per_iter`` (median), ``wall_s``,
+  ``peak_mem_mib``, ``checkpoint``, ``machine`` (where it trained);
+* ``eval``: ``metrics`` (the :class:`~rleseg.evaluation.PerClassSegMetric` dict),
+  ``latency`` (``b1_img_per_s``, ``b8_img_per_s``), ``test_wall_s``,
+  ``peak_mem_mib`` (+ ``peak_mem_kind``), ``params``, ``model_type``, ``checkpoint``,
+  ``dataset`` (label, classes, palette, item count and a hash of the test items) and
+  ``qualitative`` (the npz of predictions for the figure);
+* ``machine``: where the last phase ran (:func:`rleseg.benchmark.measure.machine_info`);
+* ``settings``: the ``iters`` / ``cfg_options`` overrides it ran with.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any, Dict, Optional
+
+RECORD_NAME = 'benchmark_record.json'
+PROGRESS_NAME = 'benchmark_progress.json'
+
+STATUS_DONE = 'done'
+STATUS_TRAINED = 'trained'
+STATUS_FAILED = 'failed'
+STATUS_MISSING = 'missing'
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix='.tmp-', dir=folder)
+    try:
+        with os.fdopen(handle, 'wb') as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Atomically write UTF-8 text."""
+    atomic_write_bytes(path, text.encode('utf-8'))
+
+
+def atomic_write_json(path: str, obj: Any) -> None:
+    """Atomically write ``obj`` as indented JSON (NaN is refused: no NaN leaks)."""
+    atomic_write_text(path, json.dumps(obj, indent=2, allow_nan=False) + '\n')
+
+
+def read_json(path: str) -> Optional[Dict[str, Any]]:
+    """The JSON dict at ``path``, or None when the file does not exist."""
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as file:
+        return json.load(file)
+
+
+def record_path(model_dir: str) -> str:
+    """Path of a model's record inside its work directory."""
+    return os.path.join(model_dir, RECORD_NAME)
+
+
+def progress_path(model_dir: str) -> str:
+    """Path of the progress file a worker updates while it runs."""
+    return os.path.join(model_dir, PROGRESS_NAME)

@@ -1,0 +1,114 @@
+"""Named benchmark suites and the resolution of config names to files.
+
+A suite is a list of config names (files under the repository's ``configs/``) that are
+compared on the same dataset split. Configs of one dataset share the dataset base, hence
+the split files; :mod:`rleseg.benchmark.grid` checks that every model of a table was
+tested on identical items.
+"""
+from __future__ import annotations
+
+import os.path as osp
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+#: The repository's ``configs/`` folder (rleseg is used from a checkout / editable
+#: install, like mmseg's own tools).
+CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
+
+MODELS = ('p2s_rle', 'unet', 'deeplabv3plus', 'mask2former')
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named list of configs benchmarked together.
+
+    Attributes:
+        name: the ``--suite`` name.
+        configs: config names (without ``.py``) under :data:`CONFIG_ROOT`.
+        demo: True for CPU demo-scale suites (tiny models, generated data); their
+            output is labelled as demo-scale numbers.
+        description: one line shown in the output.
+    """
+    name: str
+    configs: Tuple[str, ...]
+    demo: bool
+    description: str
+
+
+def _grid(dataset: str, suffix: str = '') -> Tuple[str, ...]:
+    return tuple(f'{model}_{dataset}{suffix}' for model in MODELS)
+
+
+SUITES: Dict[str, Suite] = {
+    suite.name: suite
+    for suite in (
+        Suite('demo', _grid('ipsc', '_tiny'), True,
+              'tiny models on the generated IPSC-like demo data, CPU'),
+        Suite('demo-aris', _grid('aris', '_tiny'), True,
+              'tiny models on the generated ARIS-like demo data, CPU'),
+        Suite('ipsc', _grid('ipsc'), False,
+              'paper-scale models on IPSC (GPU)'),
+        Suite('aris', _grid('aris'), False,
+              'paper-scale models on ARIS (GPU)'),
+        Suite('paper', _grid('ipsc') + _grid('aris'), False,
+              'paper-scale models on IPSC and ARIS (GPU)'),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model of a benchmark: its name and config file (None when missing)."""
+    name: str
+    config: Optional[str]
+
+
+def resolve_config(name_or_path: str) -> ModelSpec:
+    """Find a config by path or by name under :data:`CONFIG_ROOT`.
+
+    Args:
+        name_or_path: ``configs/unet_ipsc_tiny.py``, ``unet_ipsc_tiny.py`` or
+            ``unet_ipsc_tiny``.
+
+    Returns:
+        The spec; ``config`` is None when no such file exists (the benchmark reports
+        the model as missing instead of failing the whole run).
+    """
+    name = osp.splitext(osp.basename(name_or_path))[0]
+    candidates = [Path(name_or_path), CONFIG_ROOT / name_or_path,
+                  CONFIG_ROOT / f'{name}.py']
+    for candidate in candidates:
+        if candidate.suffix == '.py' and candidate.is_file():
+            return ModelSpec(name, str(candidate.resolve()))
+    return ModelSpec(name, None)
+
+
+def resolve_models(suite: Optional[str] = None,
+                   configs: Sequence[str] = ()) -> Tuple[List[ModelSpec], bool]:
+    """The models of a suite and/or an explicit config list, without duplicates.
+
+    Returns:
+        ``(models, demo)``: ``demo`` is True when the suite is a demo suite or every
+        config is a ``*_tiny`` variant.
+
+    Raises:
+        ValueError: on an unknown suite name or when nothing was selected.
+    """
+    names: List[str] = []
+    demo = False
+    if suite is not None:
+        if suite not in SUITES:
+            raise ValueError(f'unknown suite {suite!r}; choose from {sorted(SUITES)}')
+        names.extend(SUITES[suite].configs)
+        demo = SUITES[suite].demo
+    names.extend(configs)
+    if not names:
+        raise ValueError('no models selected: give --suite NAME or config files')
+    models: List[ModelSpec] = []
+    for name in names:
+        spec = resolve_config(name)
+        if spec.name not in {m.name for m in models}:
+            models.append(spec)
+    demo = demo or all(m.name.endswith('_tiny') for m in models)
+    return models, demo

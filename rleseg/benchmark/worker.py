@@ -1,0 +1,272 @@
+"""Train (or load) and evaluate one model; the unit of work of a benchmark.
+
+The benchmark runs each model in its own process
+(``python -m rleseg.benchmark.worker ...``) so that peak memory, global mmengine
+state and crashes stay per model. :func:`run_model` is the same work in-process.
+
+Every model is scored on its config's ``test_dataloader`` with the same metric,
+:class:`~rleseg.evaluation.PerClassSegMetric` (the config's own ``test_evaluator`` is
+replaced). Validation during training is switched off: the test split is scored once,
+after training.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os.path as osp
+import sys
+import time
+import traceback
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from .records import (STATUS_DONE, STATUS_FAILED, STATUS_TRAINED, atomic_write_bytes,
+                      atomic_write_json, progress_path, read_json, record_path)
+
+QUALITATIVE_NAME = 'qualitative.npz'
+
+
+def _last_checkpoint(model_dir: str) -> Optional[str]:
+    """The checkpoint mmengine recorded as latest in ``model_dir``, if it exists."""
+    marker = osp.join(model_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        return None
+    with open(marker, encoding='utf-8') as file:
+        path = file.read().strip()
+    return path if osp.isfile(path) else None
+
+
+def build_benchmark_config(config: str, model_dir: str, cfg_options: Optional[dict],
+                           iters: Optional[int]):
+    """The config as the benchmark runs it.
+
+    Args:
+        config: config file.
+        model_dir: the model's work directory.
+        cfg_options: ``--cfg-options`` style overrides (merged first).
+        iters: if given, ``train_cfg.max_iters`` (e.g. 1 for a smoke test).
+
+    Returns:
+        An mmengine ``Config`` with ``PerClassSegMetric`` as test evaluator and no
+        validation loop.
+    """
+    from rleseg.engine import load_config
+    cfg = load_config(config, cfg_options, work_dir=model_dir)
+    if iters is not None:
+        cfg.train_cfg.max_iters = iters
+        cfg.train_cfg.val_interval = iters
+    evaluator = cfg.get('test_evaluator')
+    ignore_index = (evaluator.get('ignore_index', 255) if isinstance(evaluator, dict)
+                    else 255)
+    cfg.test_evaluator = dict(type='PerClassSegMetric', ignore_index=ignore_index)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    return cfg
+
+
+def dataset_identity(dataset) -> Dict[str, Any]:
+    """Label, classes and a hash of the items of a test dataset.
+
+    Two models were tested on identical items exactly when ``items_sha1`` agree (paths
+    are taken relative to ``data_root``, so work directories do not matter).
+    """
+    root = dataset.data_root or ''
+    keys = ('img_path', 'seg_map_path', 'patch_box', 'frame_ids')
+    items = []
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        item = {key: info[key] for key in keys if key in info}
+        for key in ('img_path', 'seg_map_path'):
+            if isinstance(item.get(key), str):
+                item[key] = osp.relpath(item[key], root) if root else item[key]
+        items.append(json.dumps(item, sort_keys=True, default=str))
+    return dict(
+        label=osp.basename(osp.normpath(root)) if root else type(dataset).__name__,
+        type=type(dataset).__name__,
+        classes=list(dataset.metainfo['classes']),
+        palette=[list(map(int, c)) for c in dataset.metainfo.get('palette', [])],
+        num_items=len(items),
+        items_sha1=hashlib.sha1('\n'.join(items).encode()).hexdigest())
+
+
+def _batch_maker(runner):
+    """``n -> data``: a test batch of ``n`` copies of the first test item."""
+    dataloader = runner.test_dataloader
+    item = dataloader.dataset[0]
+    return lambda n: dataloader.collate_fn([copy.deepcopy(item) for _ in range(n)])
+
+
+def _display_image(sample, data: dict) -> np.ndarray:
+    """The (H, W, 3) RGB uint8 image of a prediction, at the prediction's size."""
+    import mmcv
+    shape = tuple(sample.pred_sem_seg.data.shape[-2:])
+    path = sample.metainfo.get('img_path')
+    if isinstance(path, str) and osp.isfile(path):
+        image = mmcv.imread(path, channel_order='rgb')
+    else:
+        image = data['inputs'][0].numpy().transpose(1, 2, 0)[..., ::-1]
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    if image.shape[:2] != shape:
+        image = mmcv.imresize(image, shape[::-1])
+    return np.ascontiguousarray(image[..., :3]).astype(np.uint8)
+
+
+def save_qualitative(runner, path: str, num: int) -> List[str]:
+    """Predict the first ``num`` test items and save image, ground truth and
+    prediction arrays (``img_<i>``, ``gt_<i>``, ``pred_<i>``) in a compressed npz.
+
+    Returns:
+        The image names, in order.
+    """
+    import io
+
+    import torch
+    dataloader = runner.test_dataloader
+    arrays: Dict[str, np.ndarray] = {}
+    names: List[str] = []
+    model = runner.model
+    model.eval()
+    for index in range(min(num, len(dataloader.dataset))):
+        data = dataloader.collate_fn([dataloader.dataset[index]])
+        with torch.no_grad():
+            sample = model.test_step(data)[0]
+        arrays[f'pred_{index}'] = sample.pred_sem_seg.data[0].cpu().numpy().astype(
+            np.uint8)
+        arrays[f'gt_{index}'] = sample.gt_sem_seg.data[0].cpu().numpy().astype(np.uint8)
+        arrays[f'img_{index}'] = _display_image(sample, data)
+        names.append(osp.basename(str(sample.metainfo.get('img_path', index))))
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, names=np.array(names), **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
+    return names
+
+
+def run_model(config: str, model_dir: str, *, train: bool = True,
+              cfg_options: Optional[dict] = None, iters: Optional[int] = None,
+              latency_repeats: int = 3, num_vis: int = 4) -> Dict[str, Any]:
+    """Train unless already trained, evaluate, measure; update the record.
+
+    Resumable: a finished model is returned as recorded; a trained one is only
+    evaluated (from its last checkpoint); an interrupted training resumes from the
+    latest checkpoint in ``model_dir``.
+
+    Args:
+        config: config file.
+        model_dir: work directory of the model (checkpoints, logs, record).
+        train: False evaluates an existing checkpoint only (``--eval-only``).
+        cfg_options: config overrides.
+        iters: override of ``train_cfg.max_iters``.
+        latency_repeats: timed calls per latency batch size.
+        num_vis: test images saved for the qualitative figure.
+
+    Returns:
+        The record (see :mod:`rleseg.benchmark.records`).
+    """
+    from mmengine.runner import Runner
+
+    from rleseg.engine import apply_train_options
+
+    from .measure import (BenchmarkHook, PeakMemory, count_parameters, latency,
+                          machine_info)
+
+    path = record_path(model_dir)
+    record = read_json(path) or {}
+    if record.get('status') == STATUS_DONE:
+        return record
+    record.update(name=osp.splitext(osp.basename(config))[0], config=config,
+                  settings=dict(iters=iters, cfg_options=cfg_options or {}))
+    record.pop('error', None)
+    cfg = build_benchmark_config(config, model_dir, cfg_options, iters)
+    checkpoint = (record.get('train') or {}).get('checkpoint')
+    trained = bool(checkpoint) and osp.isfile(checkpoint)
+    if not train or trained:
+        checkpoint = checkpoint if trained else _last_checkpoint(model_dir)
+        if not checkpoint:
+            raise FileNotFoundError(f'no checkpoint to evaluate in {model_dir}')
+        cfg.load_from = checkpoint
+    elif _last_checkpoint(model_dir):
+        apply_train_options(cfg, resume='auto')
+    memory = PeakMemory()
+    hook = BenchmarkHook(progress_path(model_dir))
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(hook)
+    record['machine'] = machine_info()
+
+    if train and not trained:
+        memory.start()
+        start = time.perf_counter()
+        runner.train()
+        record['train'] = dict(
+            iters=int(cfg.train_cfg.max_iters),
+            batch_size=int(cfg.train_dataloader.batch_size),
+            sec_per_iter=hook.sec_per_iter(),
+            timed_iters=len(hook.iter_seconds),
+            wall_s=time.perf_counter() - start,
+            peak_mem_mib=memory.peak_mib(),
+            peak_mem_kind=memory.kind,
+            checkpoint=_last_checkpoint(model_dir),
+            machine=record['machine'])
+        record['status'] = STATUS_TRAINED
+        atomic_write_json(path, record)
+
+    memory.start()
+    start = time.perf_counter()
+    metrics = runner.test()
+    test_wall = time.perf_counter() - start
+    hook.report('latency', 0, 2, force=True)
+    speed = latency(runner.model, _batch_maker(runner), (1, 8), latency_repeats)
+    hook.report('figures', 0, 1, force=True)
+    names = save_qualitative(runner, osp.join(model_dir, QUALITATIVE_NAME), num_vis)
+    record['eval'] = dict(
+        metrics={key: float(value) for key, value in metrics.items()},
+        latency=speed,
+        test_wall_s=test_wall,
+        peak_mem_mib=memory.peak_mib(),
+        peak_mem_kind=memory.kind,
+        params=count_parameters(runner.model),
+        model_type=cfg.model.type,
+        dataset=dataset_identity(runner.test_dataloader.dataset),
+        qualitative=dict(file=QUALITATIVE_NAME, names=names),
+        checkpoint=cfg.get('load_from') or (record.get('train') or {}).get('checkpoint'))
+    record['status'] = STATUS_DONE
+    atomic_write_json(path, record)
+    return record
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='rleseg benchmark: one model')
+    parser.add_argument('--config', required=True)
+    parser.add_argument('--model-dir', required=True)
+    parser.add_argument('--eval-only', action='store_true')
+    parser.add_argument('--iters', type=int)
+    parser.add_argument('--latency-repeats', type=int, default=3)
+    parser.add_argument('--num-vis', type=int, default=4)
+    parser.add_argument('--cfg-options', type=json.loads, default=None,
+                        help='config overrides as a JSON object')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the worker process; the exit code is 0 on success."""
+    args = parse_args(argv)
+    try:
+        run_model(args.config, args.model_dir, train=not args.eval_only,
+                  cfg_options=args.cfg_options, iters=args.iters,
+                  latency_repeats=args.latency_repeats, num_vis=args.num_vis)
+    except Exception as error:  # the record carries the failure to the table
+        traceback.print_exc()
+        path = record_path(args.model_dir)
+        record = read_json(path) or {}
+        record.update(name=osp.splitext(osp.basename(args.config))[0],
+                      config=args.config, status=STATUS_FAILED,
+                      error=f'{type(error).__name__}: {error}'.splitlines()[0])
+        atomic_write_json(path, record)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Sequence statistics of token-predicting models (Pix2Seq RLE).
+
+A Pix2Seq segmentor's data samples carry, besides ``pred_sem_seg``, the generated
+``pred_tokens`` and a ``decode_report`` (plain dict of ints: ``num_tokens``,
+``num_runs``, ``num_dropped_tokens``, ``num_dropped_runs``, ``truncated``), and, when
+the test pipeline tokenises the ground truth, ``gt_tokens`` (padded with id 0).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Optional
+
+import numpy as np
+import torch
+
+#: Keys of ``decode_report`` that the statistics read.
+REPORT_KEYS = ('num_tokens', 'num_runs', 'num_dropped_tokens', 'truncated')
+
+#: Order of the per-image record produced by :func:`sequence_record`.
+RECORD_FIELDS = ('tokens', 'runs', 'dropped_tokens', 'truncated', 'gt_tokens')
+
+
+def sequence_record(sample: Mapping, pad_id: int = 0) -> Optional[np.ndarray]:
+    """The sequence numbers of one predicted sample, or None for non-token models.
+
+    Args:
+        sample: a data sample as a dict (``SegDataSample.to_dict()``).
+        pad_id: padding id of ``gt_tokens``.
+
+    Returns:
+        float64 array (5,) in :data:`RECORD_FIELDS` order (``gt_tokens`` is NaN when
+        the sample has no ground-truth tokens), or None when the sample has no
+        ``decode_report``.
+
+    Raises:
+        KeyError: when ``decode_report`` lacks one of :data:`REPORT_KEYS`.
+    """
+    report = sample.get('decode_report')
+    if report is None:
+        return None
+    missing = [key for key in REPORT_KEYS if key not in report]
+    if missing:
+        raise KeyError(f'decode_report of {sample.get("img_path", "a sample")} lacks '
+                       f'{missing} (has {sorted(report)})')
+    gt_tokens = sample.get('gt_tokens')
+    num_gt = (float(torch.count_nonzero(torch.as_tensor(gt_tokens) != pad_id))
+              if gt_tokens is not None else np.nan)
+    return np.array([
+        report['num_tokens'], report['num_runs'], report['num_dropped_tokens'],
+        bool(report['truncated']), num_gt
+    ], dtype=np.float64)
+
+
+def summarize_sequences(records: List[np.ndarray]) -> Dict[str, float]:
+    """Aggregate per-image records into the reported statistics.
+
+    Args:
+        records: per-image arrays from :func:`sequence_record` (at least one).
+
+    Returns:
+        ``seq_tokens_per_image`` (mean generated tokens), ``seq_runs_per_image``,
+        ``seq_truncated_pct`` (images whose generation hit the length limit, %),
+        ``seq_malformed_pct`` (dropped / generated tokens, %), and
+        ``seq_gt_tokens_per_image`` when ground-truth tokens were available.
+    """
+    table = np.stack(records)
+    tokens, runs, dropped, truncated, gt_tokens = table.T
+    stats = {
+        'seq_tokens_per_image': float(tokens.mean()),
+        'seq_runs_per_image': float(runs.mean()),
+        'seq_truncated_pct': float(100.0 * truncated.mean()),
+        'seq_malformed_pct': float(100.0 * dropped.sum() / max(tokens.sum(), 1.0)),
+    }
+    if not np.isnan(gt_tokens).any():
+        stats['seq_gt_tokens_per_image'] = float(gt_tokens.mean())
+    return stats
