@@ -1,0 +1,63 @@
+"""The video configs: every one builds its model consistently with its data pipeline,
+and the tiny one trains and scores every test frame once through mmengine's runner."""
+import os.path as osp
+from glob import glob
+
+import pytest
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmseg.registry import MODELS
+
+import rleseg  # noqa: F401
+from rleseg.engine import apply_train_options, load_config
+
+init_default_scope('mmseg')
+CONFIGS = sorted(glob('configs/p2s_rle_ipsc_video*.py'))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_video_config_builds_its_model(path):
+    cfg = load_config(path)
+    model = MODELS.build(cfg.model)
+    tok = model.tokenizer
+    train, test = cfg.train_dataloader.dataset, cfg.test_dataloader.dataset
+    assert train.type == test.type == 'VideoWindowDataset'
+    assert train.window == test.window == tok.window and 1 <= test.stride <= tok.window
+    tokenize = [t for t in train.pipeline if t['type'] == 'RLETokenize']
+    assert len(tokenize) == 1 and dict(tokenize[0]['tokenizer']) == dict(cfg.model.tokenizer)
+    assert train.pipeline[-1]['type'] == test.pipeline[-1]['type'] == 'PackRLESegInputs'
+    assert cfg.test_evaluator.type == 'VideoFrameMetric'
+    assert {h['type'] for h in cfg.custom_hooks} >= {'VocabLayoutHook'}
+    static = 'static' in path
+    assert bool(train.get('static')) == bool(test.get('static')) == static
+    assert tok.task == ('static_video' if static else 'video')
+    channels = len(cfg.model.data_preprocessor.mean)
+    assert channels == (3 if static else 3 * tok.window)
+    if not static:
+        assert model.fusion == ('late' if 'late' in path else 'middle')
+    if 'tiny' not in path:                          # paper scale
+        assert tok.mask_shape == (80, 80) and tok.max_seq_len == 3072
+        assert model.decoder.dim == 256 and model.backbone.depth == 50
+        assert model.test_cfg['mode'] == 'slide' and model.test_cfg['sampling']['top_p'] == 0.4
+        expected = {'n1': 1, 'n2': 2, 'n4': 4, 'ltac': 4}
+        key = next((k for k in expected if f'_{k}.' in osp.basename(path)), None)
+        assert tok.window == expected.get(key, 8)
+
+
+def test_tiny_video_config_trains_and_scores_every_test_frame(tmp_path, demo_root):
+    options = {f'{loader}.dataset.dataset.data_root': demo_root
+               for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')}
+    options.update({'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
+                    'default_hooks.checkpoint.interval': 2,
+                    'default_hooks.logger.interval': 1,
+                    'param_scheduler': [dict(type='ConstantLR', factor=1.0,
+                                             by_epoch=False)]})
+    cfg = apply_train_options(load_config('configs/p2s_rle_ipsc_video_late_tiny.py',
+                                          options, str(tmp_path / 'work')))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.test()
+    # demo test split: 3 sequences x frames 0-3 = 12 frames in 3 windows of 4
+    assert metrics['num_windows'] == 3 and metrics['num_frames'] == 12
+    assert metrics['num_images'] == 12 and metrics['predictions_per_frame'] == 1.0
+    assert 0.0 <= metrics['aAcc'] <= 100.0 and 'seq_tokens_per_frame' in metrics

@@ -1,0 +1,114 @@
+"""Pix2SeqVideoSegmentor: forward / loss / predict for every fusion and window scheme,
+and the static-video model (image model on frame 0, window sequence out)."""
+import numpy as np
+import pytest
+import torch
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+import rleseg  # noqa: F401
+from rleseg.tokenizers import build_tokenizer
+
+N, SIZE, S = 3, 32, 16          # frames, image size, mask size (subsample x2)
+BACKBONE = dict(type='ResNetV1c', depth=18, num_stages=2, strides=(1, 2),
+                dilations=(1, 1), out_indices=(1, ), stem_channels=16, base_channels=8,
+                norm_cfg=dict(type='BN', requires_grad=True), init_cfg=None)
+
+
+def _tokenizer(scheme, task=None):
+    return dict(scheme=scheme, mask_size=S, num_classes=3, window=N,
+                subsample=dict(factor=2), max_seq_len=160, task=task)
+
+
+def _model(scheme, fusion, model_type='Pix2SeqVideoSegmentor', task=None):
+    torch.manual_seed(0)
+    cfg = dict(type=model_type, backbone=BACKBONE, tokenizer=_tokenizer(scheme, task),
+               d_model=32, encoder=dict(num_layers=2, num_heads=4, mlp_dim=64, dropout=0.0),
+               decoder=dict(num_layers=2, num_heads=4, mlp_dim=64, dropout=0.0),
+               test_cfg=dict(sampling=dict(strategy='greedy')))
+    if fusion is not None:
+        cfg['fusion'] = fusion
+    return MODELS.build(cfg)
+
+
+def _samples(tok, masks):
+    samples = []
+    for mask in masks:
+        enc = tok.encode(mask)
+        sample = SegDataSample(metainfo=dict(ori_shape=(SIZE, SIZE), img_shape=(SIZE, SIZE)))
+        sample.gt_tokens = torch.as_tensor(enc.tokens)
+        sample.gt_token_weights = torch.as_tensor(enc.weights)
+        samples.append(sample)
+    return samples
+
+
+def _masks(batch=2):
+    """(batch, N, SIZE, SIZE) windows: one moving box per frame, class alternating."""
+    masks = np.zeros((batch, N, SIZE, SIZE), np.uint8)
+    for b in range(batch):
+        for t in range(N):
+            y, x = 4 + 2 * t + b, 6 + t
+            masks[b, t, y:y + 10, x:x + 8] = 1 + (b + t) % 2
+    return masks
+
+
+@pytest.mark.parametrize('scheme', ['3d-mc', 'tac', 'ltac'])
+@pytest.mark.parametrize('fusion', ['middle', 'late'])
+def test_forward_loss_predict(scheme, fusion):
+    model = _model(scheme, fusion)
+    tok = model.tokenizer
+    assert tok.window == N and model.num_frames == N
+    inputs = torch.randn(2, 3 * N, SIZE, SIZE)
+    memory = model.extract_feat(inputs)
+    tokens_per_frame = (SIZE // 8) ** 2
+    assert memory.shape == (2, tokens_per_frame * (N if fusion == 'late' else 1), 32)
+    model.train()
+    losses = model.loss(inputs, _samples(tok, _masks()))
+    assert torch.isfinite(losses['loss_ce']) and losses['loss_ce'] > 0
+    losses['loss_ce'].backward()
+    assert model.frame_embed.grad is not None and model.frame_embed.grad.abs().sum() > 0
+    if fusion == 'middle':
+        assert model.frame_attn.attn.in_proj_weight.grad.abs().sum() > 0
+    model.eval()
+    out = model.predict(inputs, _samples(tok, _masks()))
+    for sample in out:
+        assert sample.pred_sem_seg.data.shape == (N, SIZE, SIZE)
+        assert int(sample.pred_sem_seg.data.max()) < 3
+        report = sample.decode_report
+        assert report['num_dropped_tokens'] == 0 and report['num_dropped_runs'] == 0
+        assert sample.pred_tokens[0] == tok.layout.special['video']
+
+
+@pytest.mark.parametrize('fusion', ['middle', 'late'])
+def test_every_frame_reaches_the_memory(fusion):
+    model = _model('tac', fusion).eval()
+    inputs = torch.randn(1, 3 * N, SIZE, SIZE)
+    base = model.extract_feat(inputs)
+    for t in range(N):
+        changed = inputs.clone()
+        changed[:, 3 * t:3 * t + 3] += 1.0
+        assert not torch.allclose(model.extract_feat(changed), base, atol=1e-5), t
+
+
+def test_static_video_model_outputs_the_window_from_frame_0():
+    """The image model with a window tokenizer (task 'static_video'), fed frame 0 as
+    FormatWindow(static) gives it: window targets in, N frames out."""
+    model = _model('tac', None, 'Pix2SeqSegmentor', task='static_video')
+    tok = model.tokenizer
+    assert tok.task == 'static_video' and tok.window == N
+    frame0 = torch.randn(1, 3, SIZE, SIZE)
+    losses = model.loss(frame0, _samples(tok, _masks(1)))
+    assert torch.isfinite(losses['loss_ce'])
+    out = model.eval().predict(frame0)[0]
+    assert out.pred_sem_seg.data.shape == (N, SIZE, SIZE)
+    assert out.pred_tokens[0] == tok.layout.special['static_video']
+
+
+def test_window_length_and_fusion_are_checked():
+    model = _model('tac', 'late')
+    with pytest.raises(ValueError, match='multiple of the window length'):
+        model.extract_feat(torch.randn(1, 3 * N + 1, SIZE, SIZE))
+    with pytest.raises(ValueError, match='fusion must be one of'):
+        _model('tac', 'early')
+    tok = build_tokenizer(_tokenizer('tac'))
+    assert tok.layout == model.vocab_layout
