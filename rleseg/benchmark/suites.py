@@ -53,6 +53,25 @@ SUITES: Dict[str, Suite] = {
               'paper-scale models on ARIS (GPU)'),
         Suite('paper', _grid('ipsc') + _grid('aris'), False,
               'paper-scale models on IPSC and ARIS (GPU)'),
+        Suite('video-demo', ('p2s_rle_ipsc_video_tiny', 'p2s_rle_ipsc_video_late_tiny',
+                             'p2s_rle_ipsc_video_ltac_tiny', 'p2s_rle_ipsc_video_static_tiny')
+              + _grid('ipsc', '_tiny'), True,
+              'tiny video models (window 4) vs the image models on the demo test frames, CPU'),
+        Suite('video-window-demo', ('p2s_rle_ipsc_video_n1_tiny', 'p2s_rle_ipsc_video_n2_tiny',
+                                    'p2s_rle_ipsc_video_tiny'), True,
+              'window length N = 1, 2, 4 on the demo data, CPU'),
+        Suite('video', ('p2s_rle_ipsc_video', 'p2s_rle_ipsc_video_late',
+                        'p2s_rle_ipsc_video_ltac', 'p2s_rle_ipsc_video_static')
+              + _grid('ipsc'), False,
+              'paper-scale video models (N = 8) vs image models on IPSC test frames (GPU)'),
+        Suite('video-window', ('p2s_rle_ipsc_video_n1', 'p2s_rle_ipsc_video_n2',
+                               'p2s_rle_ipsc_video_n4', 'p2s_rle_ipsc_video'), False,
+              'window length N = 1, 2, 4, 8 on IPSC (GPU)'),
+        Suite('panoptic-demo', ('p2s_rle_ipsc_panoptic_tiny', 'mask2former_ipsc_panoptic_tiny',
+                                'unet_ipsc_panoptic_tiny'), True,
+              'PQ of the instance-token model vs baselines (connected components), CPU'),
+        Suite('panoptic', ('p2s_rle_ipsc_panoptic', 'mask2former_ipsc_panoptic'), False,
+              'PQ on IPSC (GPU)'),
     )
 }
 

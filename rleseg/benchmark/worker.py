@@ -50,20 +50,36 @@ def build_benchmark_config(config: str, model_dir: str, cfg_options: Optional[di
         iters: if given, ``train_cfg.max_iters`` (e.g. 1 for a smoke test).
 
     Returns:
-        An mmengine ``Config`` with ``PerClassSegMetric`` as test evaluator and no
-        validation loop.
+        An mmengine ``Config`` with the benchmark's evaluators (see
+        :func:`benchmark_evaluators`) and no validation loop.
     """
     from rleseg.engine import load_config
     cfg = load_config(config, cfg_options, work_dir=model_dir)
     if iters is not None:
         cfg.train_cfg.max_iters = iters
         cfg.train_cfg.val_interval = iters
-    evaluator = cfg.get('test_evaluator')
-    ignore_index = (evaluator.get('ignore_index', 255) if isinstance(evaluator, dict)
-                    else 255)
-    cfg.test_evaluator = dict(type='PerClassSegMetric', ignore_index=ignore_index)
+    cfg.test_evaluator = benchmark_evaluators(cfg.get('test_evaluator'))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     return cfg
+
+
+def benchmark_evaluators(evaluator: Any) -> Any:
+    """The test evaluators every model is scored with, whatever its config names.
+
+    ``PerClassSegMetric`` (keeping the config's ``ignore_index``) for every model; a
+    ``VideoFrameMetric`` of the config is kept around it, so window predictions are
+    merged per frame before that same metric scores them; a ``PanopticQualityMetric``
+    of the config is kept next to it.
+    """
+    configured = evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]
+    configured = [dict(e) for e in configured if e]
+    ignore_index = next((e.get('ignore_index') for e in configured
+                         if e.get('ignore_index') is not None), 255)
+    per_class = dict(type='PerClassSegMetric', ignore_index=ignore_index)
+    video = [e for e in configured if e['type'] == 'VideoFrameMetric']
+    primary = dict(video[0], metric=per_class) if video else per_class
+    panoptic = [e for e in configured if e['type'] == 'PanopticQualityMetric']
+    return [primary, *panoptic] if panoptic else primary
 
 
 def dataset_identity(dataset) -> Dict[str, Any]:

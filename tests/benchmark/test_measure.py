@@ -98,3 +98,17 @@ def test_mask2former_configs_use_the_fallback_hook():
         assert 'lr_mult' not in str(cfg.optim_wrapper.get('paramwise_cfg', {})
                                     .get('custom_keys', {}).get('backbone', {}))
         assert cfg.test_evaluator == dict(type='PerClassSegMetric')
+
+
+def test_benchmark_evaluators_keep_video_and_panoptic_metrics():
+    from rleseg.benchmark.worker import benchmark_evaluators
+    assert benchmark_evaluators(dict(type='IoUMetric', ignore_index=7)) == dict(
+        type='PerClassSegMetric', ignore_index=7)
+    video = benchmark_evaluators(dict(type='VideoFrameMetric', merge='max',
+                                      metric=dict(type='IoUMetric')))
+    assert video == dict(type='VideoFrameMetric', merge='max',
+                         metric=dict(type='PerClassSegMetric', ignore_index=255))
+    both = benchmark_evaluators([dict(type='PerClassSegMetric'),
+                                 dict(type='PanopticQualityMetric')])
+    assert both == [dict(type='PerClassSegMetric', ignore_index=255),
+                    dict(type='PanopticQualityMetric')]
