@@ -16,6 +16,8 @@ from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
 
+from rleseg.tokenizers import upsample
+
 Box = tuple[int, int, int, int]
 MERGE_MODES = ('max', 'min', 'mode')
 
@@ -92,7 +94,7 @@ def _upsample_to(patch: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if size[0] % h or size[1] % w:
         raise ValueError(f'patch of size {h}x{w} does not divide its box {size[0]}x'
                          f'{size[1]} by an integer factor')
-    return np.repeat(np.repeat(patch, size[0] // h, axis=0), size[1] // w, axis=1)
+    return upsample(patch, (size[0] // h, size[1] // w))
 
 
 def stitch_patches(patches: Sequence[np.ndarray],

@@ -5,7 +5,7 @@ alike.
 """
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -45,12 +45,21 @@ def subsample(mask: np.ndarray, factor: int, mode: str = 'nearest',
     return np.where(voted < 0, ignore_index, voted).astype(mask.dtype)
 
 
-def upsample(mask: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest upsampling of a (..., S, S) mask by an integer factor (block repeat)."""
-    k = int(factor)
-    if k == 1:
+def upsample(mask: np.ndarray, factor: Union[int, Tuple[int, int]]) -> np.ndarray:
+    """Nearest upsampling of a (..., H, W) mask by integer factors (block repeat).
+
+    Args:
+        mask: (..., H, W) labels.
+        factor: k for both axes, or (ky, kx).
+
+    Returns:
+        (..., H * ky, W * kx) labels.
+    """
+    ky, kx = (factor, factor) if np.isscalar(factor) else factor
+    ky, kx = int(ky), int(kx)
+    if ky == 1 and kx == 1:
         return mask
-    return np.repeat(np.repeat(mask, k, axis=-2), k, axis=-1)
+    return np.repeat(np.repeat(mask, ky, axis=-2), kx, axis=-1)
 
 
 def remap_labels(mask: np.ndarray, label_map: Optional[Mapping[int, int]]) -> np.ndarray:

@@ -1,18 +1,7 @@
-"""Model tests: fixed seeds, one torch thread.
-
-On a small shared CPU, two intra-op threads competing with other processes make these
-tiny-tensor workloads several times slower than one thread.
-"""
-import numpy as np
+"""Model tests run with fixed seeds and one torch thread (see tests/conftest.py)."""
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def _seed_and_threads():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    np.random.seed(0)
+def _seed_and_threads(seeded_single_thread):
     yield
-    torch.set_num_threads(threads)
