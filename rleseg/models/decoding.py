@@ -168,6 +168,9 @@ class RunGrammar:
         num_positions: number of scan positions (frames * H * W).
     """
 
+    #: Tokens that must follow a run besides EOS (a group's closing class token).
+    closing_tokens = 0
+
     def __init__(self, fields: Sequence[GrammarField], vocab_size: int, eos_id: int,
                  pad_id: int, num_positions: int) -> None:
         coords = [f for f in fields if f.kind == COORD]
@@ -276,6 +279,12 @@ class RunGrammar:
         zeros = torch.zeros(batch_size, dtype=torch.int64, device=device)
         return GrammarState(zeros, zeros.clone(), zeros.clone(),
                             torch.zeros(batch_size, dtype=torch.bool, device=device))
+
+    def fits_run(self, position: int, max_len: int) -> bool:
+        """Whether a run started at ``position`` still fits before L together with
+        the tokens that must follow it (closing tokens, EOS): where it does not,
+        :meth:`allowed` leaves EOS as the only choice at a run boundary."""
+        return position + self.run_length + self.closing_tokens <= max_len - 1
 
     def allowed(self, state: GrammarState, position: int, max_len: int) -> Tensor:
         """Which ids may be emitted at ``position``.

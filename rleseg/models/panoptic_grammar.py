@@ -61,6 +61,8 @@ class GroupGrammar(RunGrammar):
         close_ids: (K,) ids of the group-closing (class) tokens.
     """
 
+    closing_tokens = 1  # a group's class token follows its last run
+
     def __init__(self, fields: Sequence[GrammarField], vocab_size: int, eos_id: int,
                  pad_id: int, num_positions: int, close_ids: np.ndarray) -> None:
         super().__init__(fields, vocab_size, eos_id, pad_id, num_positions)

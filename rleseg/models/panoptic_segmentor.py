@@ -109,6 +109,7 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
             if not keep.all():
                 pred, scores = _keep_instances(pred, keep), scores[keep]
             out.append((pred, scores, report.to_dict()))
+        self.mark_length_limited([report for _, _, report in out])
         return out
 
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:

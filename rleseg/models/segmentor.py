@@ -142,14 +142,8 @@ class Pix2SeqSegmentor(BaseSegmentor):
 
     # ------------------------------------------------------------------ network
     def extract_feat(self, inputs: Tensor) -> Tensor:
-        """Images (B, C, H, W) -> encoder memory (B, h*w, d).
-
-        For window (video) tokenizers an input holding N stacked frames
-        (B, N*C, H, W) is reduced to frame 0: the static-video model sees one frame.
-        """
-        in_ch = getattr(self.backbone, 'in_channels', inputs.shape[1])
-        if inputs.shape[1] != in_ch and inputs.shape[1] % in_ch == 0:
-            inputs = inputs[:, :in_ch]
+        """Images (B, C, H, W) -> encoder memory (B, h*w, d). (The static-video model
+        gets frame 0 of each window: ``FormatWindow`` drops the other frames.)"""
         feat = self._select(self.backbone(inputs))
         b, c, h, w = feat.shape
         tokens = self.input_proj(feat.flatten(2).transpose(1, 2))
@@ -240,11 +234,29 @@ class Pix2SeqSegmentor(BaseSegmentor):
         decoded = self.tokenizer.decode_batch(tokens.cpu().numpy())
         return [m for m, _ in decoded], [r.to_dict() for _, r in decoded]
 
+    def mark_length_limited(self, reports: List[dict]) -> None:
+        """Set ``truncated`` = 1, in place, in the decode reports of generations that
+        reached the length limit L.
+
+        The tokenizer calls a sequence truncated when it has no terminator; under
+        constrained decoding the grammar forces EOS where no further run fits before
+        L, so such a sequence is terminated but was cut by L all the same. A sequence
+        whose EOS sits where no run fits any more counts as truncated (an EOS the model
+        chose at exactly that place is indistinguishable and counts too).
+        """
+        if self.grammar is None or not self.test_cfg['constrained']:
+            return
+        limit = self.tokenizer.max_seq_len
+        for report in reports:
+            if not self.grammar.fits_run(report['num_tokens'] - 1, limit):
+                report['truncated'] = 1
+
     def _predict_grids(self, inputs: Tensor) -> Tuple[np.ndarray, Tensor, List[dict]]:
         """Patches (B, C, h, w) -> decoded grids (B, N, S, S) int64 (N = 1 for images),
         tokens (B, L) and decode reports."""
         tokens = self.generate_tokens(inputs)
         masks, reports = self.decode_tokens(tokens)
+        self.mark_length_limited(reports)
         grids = np.stack(masks).astype(np.int64)
         if grids.ndim == 3:
             grids = grids[:, None]
@@ -267,7 +279,9 @@ class Pix2SeqSegmentor(BaseSegmentor):
 
         Each returned sample has ``pred_sem_seg`` (PixelData (N, H, W), N = 1 for
         images), ``pred_tokens`` (LongTensor (L,), or (windows, L) in slide mode) and
-        ``decode_report`` (dict of ints; summed over windows in slide mode).
+        ``decode_report`` (dict of ints; summed over windows in slide mode;
+        ``truncated`` counts generations that reached L, see
+        :meth:`mark_length_limited`).
         """
         if data_samples is None:
             data_samples = [SegDataSample(metainfo=dict(

@@ -106,6 +106,35 @@ def test_constrained_decoding_is_always_valid(extra):
         assert grammar.accepts(seq[1:], tokenizer.max_seq_len)
 
 
+def test_grammar_fits_run_is_where_a_run_may_start():
+    grammar = build().grammar
+    state = grammar.init_state(1, torch.device('cpu'))
+    starts = list(grammar.fields[0].ids)
+    for position in range(1, 40):
+        can_start = bool(grammar.allowed(state, position, 40)[0, starts].any())
+        assert can_start == grammar.fits_run(position, 40)
+    assert grammar.fits_run(36, 40) and not grammar.fits_run(37, 40)   # mc: 3 per run
+
+
+def test_generations_cut_by_the_length_limit_count_as_truncated():
+    """Constrained decoding forces EOS where no run fits before L (here L = 64, 3
+    tokens per run): such a sequence is terminated, yet it was cut by L."""
+    reports = [dict(num_tokens=61, truncated=0), dict(num_tokens=62, truncated=0),
+               dict(num_tokens=64, truncated=1)]
+    build(test_cfg=dict(mode='whole', constrained=False)).mark_length_limited(reports)
+    assert [r['truncated'] for r in reports] == [0, 0, 1]
+    build().mark_length_limited(reports)
+    assert [r['truncated'] for r in reports] == [0, 1, 1]
+    # L = 8: task + two runs + EOS; hot sampling fills L in some rows, not in others
+    model = build({**TOK, 'max_seq_len': 8}, test_cfg=dict(mode='whole', sampling=dict(
+        strategy='sample', top_p=1.0, temperature=5.0))).eval()
+    with torch.no_grad():
+        samples = model.predict(torch.randn(16, 3, 32, 32))
+    truncated = [sample.decode_report['truncated'] for sample in samples]
+    assert truncated == [int(s.decode_report['num_tokens'] > 5) for s in samples]
+    assert 0 < sum(truncated) < len(samples)
+
+
 def test_unconstrained_decoding_can_be_switched_on():
     model = build(test_cfg=dict(mode='whole', constrained=False,
                                 sampling=dict(strategy='sample', top_p=1.0,

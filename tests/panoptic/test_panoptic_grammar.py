@@ -60,6 +60,16 @@ def test_room_is_kept_for_the_closing_class_token():
     assert ok[lay.to_id('start', 1)] and not ok[lay.to_id('start', 0)] and not ok[lay.eos_id]
 
 
+def test_fits_run_keeps_room_for_the_class_token_and_eos():
+    grammar = GroupGrammar.from_tokenizer(_tok())
+    state = grammar.init_state(1, torch.device('cpu'))
+    starts = list(grammar.fields[0].ids)
+    for position in range(1, 12):
+        can_start = bool(grammar.allowed(state, position, 12)[0, starts].any())
+        assert can_start == grammar.fits_run(position, 12)
+    assert grammar.fits_run(8, 12) and not grammar.fits_run(9, 12)  # s l class EOS
+
+
 @pytest.mark.parametrize('scheme', ['instance', 'classwise'])
 def test_random_constrained_sequences_decode_without_loss(scheme):
     """Whatever the logits, constrained sampling yields sequences the tokenizer decodes
