@@ -24,9 +24,13 @@ train_pipeline = [
     dict(type='RLETokenize', tokenizer=tokenizer),
     dict(type='PackRLESegInputs', meta_keys=meta_keys),
 ]
+# instance tokens of the test ground truth at the input size (sequence statistics),
+# then the annotations reloaded at full resolution for scoring
 test_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='LoadSegAnnotations', with_instances=True),
     dict(type='Resize', scale=_base_.image_size, keep_ratio=False),
+    dict(type='RLETokenize', tokenizer=tokenizer),
     dict(type='LoadSegAnnotations', with_instances=True),
     dict(type='PackRLESegInputs', meta_keys=meta_keys),
 ]

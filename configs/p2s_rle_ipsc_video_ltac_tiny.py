@@ -12,4 +12,8 @@ train_pipeline = _base_.train_load + [
     dict(type='FormatWindow', layout='channels'),
     dict(type='PackRLESegInputs', meta_keys=_base_.meta_keys),
 ]
+test_pipeline = _base_.test_resized + [dict(type='RLETokenize', tokenizer=tokenizer)] + (
+    _base_.test_load[2:] + [dict(type='PackRLESegInputs', meta_keys=_base_.meta_keys)])
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -16,6 +16,9 @@ train_pipeline = _base_.train_load + [
     dict(type='FormatWindow', layout='channels'),
     dict(type='PackRLESegInputs', meta_keys=_base_.meta_keys),
 ]
+test_pipeline = _base_.test_resized + [dict(type='RLETokenize', tokenizer=tokenizer)] + (
+    _base_.test_load[2:] + [dict(type='PackRLESegInputs', meta_keys=_base_.meta_keys)])
 train_dataloader = dict(dataset=dict(window=window, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(window=window, stride=window))
+val_dataloader = dict(dataset=dict(window=window, stride=window,
+                                   pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -21,7 +21,9 @@ train_pipeline = _base_.train_load + [
     dict(type='FormatWindow', layout='channels'),
     dict(type='PackRLESegInputs', meta_keys=meta_keys),
 ]
-test_pipeline = _base_.test_load + [dict(type='PackRLESegInputs', meta_keys=meta_keys)]
+# ground-truth tokens of the test windows for the sequence statistics (see the base)
+test_pipeline = _base_.test_resized + [dict(type='RLETokenize', tokenizer=tokenizer)] + (
+    _base_.test_load[2:] + [dict(type='PackRLESegInputs', meta_keys=meta_keys)])
 train_dataloader = dict(
     batch_size=4, dataset=dict(window=window, static=True, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(window=window, stride=window, static=True,

@@ -3,7 +3,9 @@
 A Pix2Seq segmentor's data samples carry, besides ``pred_sem_seg``, the generated
 ``pred_tokens`` and a ``decode_report`` (plain dict of ints: ``num_tokens``,
 ``num_runs``, ``num_dropped_tokens``, ``num_dropped_runs``, ``truncated``), and, when
-the test pipeline tokenises the ground truth, ``gt_tokens`` (padded with id 0).
+the test pipeline tokenises the ground truth, ``gt_tokens`` (padded with id 0) and
+``token_stats`` (``RLETokenize``'s counts; ``truncated`` = 1 when the ground truth
+needs more than L tokens).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import torch
 REPORT_KEYS = ('num_tokens', 'num_runs', 'num_dropped_tokens', 'truncated')
 
 #: Order of the per-image record produced by :func:`sequence_record`.
-RECORD_FIELDS = ('tokens', 'runs', 'dropped_tokens', 'truncated', 'gt_tokens')
+RECORD_FIELDS = ('tokens', 'runs', 'dropped_tokens', 'truncated', 'gt_tokens',
+                 'gt_truncated')
 
 
 def sequence_record(sample: Mapping, pad_id: int = 0) -> Optional[np.ndarray]:
@@ -27,9 +30,9 @@ def sequence_record(sample: Mapping, pad_id: int = 0) -> Optional[np.ndarray]:
         pad_id: padding id of ``gt_tokens``.
 
     Returns:
-        float64 array (5,) in :data:`RECORD_FIELDS` order (``gt_tokens`` is NaN when
-        the sample has no ground-truth tokens), or None when the sample has no
-        ``decode_report``.
+        float64 array (6,) in :data:`RECORD_FIELDS` order (``gt_tokens`` /
+        ``gt_truncated`` are NaN when the sample has no ground-truth tokens / token
+        statistics), or None when the sample has no ``decode_report``.
 
     Raises:
         KeyError: when ``decode_report`` lacks one of :data:`REPORT_KEYS`.
@@ -44,9 +47,11 @@ def sequence_record(sample: Mapping, pad_id: int = 0) -> Optional[np.ndarray]:
     gt_tokens = sample.get('gt_tokens')
     num_gt = (float(torch.count_nonzero(torch.as_tensor(gt_tokens) != pad_id))
               if gt_tokens is not None else np.nan)
+    gt_stats = sample.get('token_stats')
+    gt_truncated = float(bool(gt_stats['truncated'])) if gt_stats else np.nan
     return np.array([
         report['num_tokens'], report['num_runs'], report['num_dropped_tokens'],
-        bool(report['truncated']), num_gt
+        bool(report['truncated']), num_gt, gt_truncated
     ], dtype=np.float64)
 
 
@@ -60,10 +65,11 @@ def summarize_sequences(records: List[np.ndarray]) -> Dict[str, float]:
         ``seq_tokens_per_image`` (mean generated tokens), ``seq_runs_per_image``,
         ``seq_truncated_pct`` (images whose generation hit the length limit, %),
         ``seq_malformed_pct`` (dropped / generated tokens, %), and
-        ``seq_gt_tokens_per_image`` when ground-truth tokens were available.
+        ``seq_gt_tokens_per_image`` / ``seq_gt_truncated_pct`` (ground truths that
+        do not fit L, %) when ground-truth tokens / statistics were available.
     """
     table = np.stack(records)
-    tokens, runs, dropped, truncated, gt_tokens = table.T
+    tokens, runs, dropped, truncated, gt_tokens, gt_truncated = table.T
     stats = {
         'seq_tokens_per_image': float(tokens.mean()),
         'seq_runs_per_image': float(runs.mean()),
@@ -72,4 +78,6 @@ def summarize_sequences(records: List[np.ndarray]) -> Dict[str, float]:
     }
     if not np.isnan(gt_tokens).any():
         stats['seq_gt_tokens_per_image'] = float(gt_tokens.mean())
+    if not np.isnan(gt_truncated).any():
+        stats['seq_gt_truncated_pct'] = float(100.0 * gt_truncated.mean())
     return stats

@@ -45,7 +45,8 @@ class VideoFrameMetric(BaseMetric):
     ``predictions_per_frame`` (mean number of windows covering a frame), and for token
     models the window sequence statistics of
     :func:`~rleseg.evaluation.summarize_sequences` (``seq_*_per_image`` are per window)
-    plus ``seq_tokens_per_frame`` (generated tokens per window / N).
+    plus ``seq_tokens_per_frame`` (generated tokens per window / N) and, when the test
+    pipeline tokenises the ground truth, ``seq_gt_tokens_per_frame``.
 
     Args:
         metric: config of the per-frame image metric (registered in METRICS).
@@ -134,7 +135,10 @@ class VideoFrameMetric(BaseMetric):
         pairs = [(r['record'], len(r['frames'])) for r in results if r['record'] is not None]
         if pairs:
             metrics.update(summarize_sequences([record for record, _ in pairs]))
-            column = RECORD_FIELDS.index('tokens')
-            metrics['seq_tokens_per_frame'] = float(np.mean([record[column] / n
-                                                             for record, n in pairs]))
+            for field, key in (('tokens', 'seq_tokens_per_frame'),
+                               ('gt_tokens', 'seq_gt_tokens_per_frame')):
+                column = RECORD_FIELDS.index(field)
+                per_frame = [record[column] / n for record, n in pairs]
+                if not np.isnan(per_frame).any():
+                    metrics[key] = float(np.mean(per_frame))
         return metrics

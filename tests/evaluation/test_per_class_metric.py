@@ -85,15 +85,19 @@ def test_sequence_statistics_of_token_models():
                dict(num_tokens=30, num_runs=9, num_dropped_tokens=3, num_dropped_runs=1,
                     truncated=True)]
     gt_tokens = [torch.tensor([5, 7, 8, 2, 0, 0]), torch.tensor([5, 7, 2, 0, 0, 0])]
-    samples = [sample(pred, gt, decode_report=r, gt_tokens=t,
+    token_stats = [dict(num_tokens=4, truncated=0), dict(num_tokens=3, truncated=1)]
+    samples = [sample(pred, gt, decode_report=r, gt_tokens=t, token_stats=ts,
                       pred_tokens=torch.arange(r['num_tokens']))
-               for r, t in zip(reports, gt_tokens)]
+               for r, t, ts in zip(reports, gt_tokens, token_stats)]
     metrics = evaluate(PerClassSegMetric(), samples)
     assert metrics['seq_tokens_per_image'] == 20.0
     assert metrics['seq_runs_per_image'] == 6.5
     assert metrics['seq_truncated_pct'] == 50.0
     assert metrics['seq_malformed_pct'] == pytest.approx(10.0)  # 4 of 40 tokens
     assert metrics['seq_gt_tokens_per_image'] == 3.5
+    assert metrics['seq_gt_truncated_pct'] == 50.0
+    samples[0].pop('token_stats')          # one ground truth without statistics
+    assert 'seq_gt_truncated_pct' not in evaluate(PerClassSegMetric(), samples)
 
 
 def test_incomplete_decode_report_names_what_is_missing():

@@ -18,12 +18,15 @@ CLASSES = ('background', 'ipsc', 'diff')
 init_default_scope('mmseg')
 
 
-def _window(sequence, frames, pred, gt, report=None):
+def _window(sequence, frames, pred, gt, report=None, gt_tokens=None):
     sample = dict(sequence=sequence, frame_ids=list(frames),
                   pred_sem_seg=dict(data=torch.as_tensor(pred)),
                   gt_sem_seg=dict(data=torch.as_tensor(gt)))
     if report is not None:
         sample['decode_report'] = report
+    if gt_tokens is not None:                    # padded with id 0, as packed
+        sample['gt_tokens'] = torch.tensor([7] * gt_tokens + [0] * 4)
+        sample['token_stats'] = dict(num_tokens=gt_tokens, truncated=int(gt_tokens > 60))
     return sample
 
 
@@ -54,11 +57,13 @@ def test_overlapping_windows_merge_and_score_each_frame_once(merge):
     windows = [  # window 4, stride 2: frames 2 and 3 are predicted twice
         _window('a', range(0, 4), gts[0:4], gts[0:4], dict(num_tokens=40, num_runs=12,
                                                           num_dropped_tokens=0,
-                                                          truncated=0)),
+                                                          truncated=0), gt_tokens=36),
         _window('a', range(2, 6), np.concatenate([wrong, gts[4:6]]), gts[2:6],
-                dict(num_tokens=80, num_runs=20, num_dropped_tokens=2, truncated=1)),
+                dict(num_tokens=80, num_runs=20, num_dropped_tokens=2, truncated=1),
+                gt_tokens=64),
         _window('b', range(0, 4), other, other, dict(num_tokens=20, num_runs=5,
-                                                    num_dropped_tokens=0, truncated=0)),
+                                                    num_dropped_tokens=0, truncated=0),
+                gt_tokens=8),
     ]
     metric = _metric(merge=merge)
     metric.process({}, windows)
@@ -76,6 +81,9 @@ def test_overlapping_windows_merge_and_score_each_frame_once(merge):
     assert out['seq_tokens_per_image'] == pytest.approx(140 / 3)     # per window
     assert out['seq_tokens_per_frame'] == pytest.approx((10 + 20 + 5) / 3)
     assert out['seq_truncated_pct'] == pytest.approx(100 / 3)
+    assert out['seq_gt_tokens_per_image'] == pytest.approx(36)           # per window
+    assert out['seq_gt_tokens_per_frame'] == pytest.approx((9 + 16 + 2) / 3)
+    assert out['seq_gt_truncated_pct'] == pytest.approx(100 / 3)
 
 
 def test_frames_of_the_test_split_are_the_image_models_frames(tmp_path):

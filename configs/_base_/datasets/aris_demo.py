@@ -21,6 +21,14 @@ test_load = [
     dict(type='LoadSegAnnotations'),
 ]
 test_pipeline = test_load + _base_.test_pack
+# Token models tokenise the test ground truth at the model's input size (sequence
+# statistics: ground-truth tokens, truncation), then reload it at full resolution for
+# scoring: test_resized + [RLETokenize] + test_load[-1:] + [PackRLESegInputs].
+test_resized = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadSegAnnotations'),
+    dict(type='Resize', scale=image_size, keep_ratio=False),
+]
 
 train_dataloader = dict(
     num_workers=0, persistent_workers=False,

@@ -27,6 +27,14 @@ test_load = [
     dict(type='FormatWindow', layout='channels'),
 ]
 test_pipeline = test_load + _base_.test_pack
+# Token models tokenise the test windows' ground truth at the model's input size
+# (sequence statistics), then reload it at full resolution for scoring:
+# test_resized + [RLETokenize] + test_load[2:] + [PackRLESegInputs].
+test_resized = [
+    dict(type='LoadWindowFrames'),
+    dict(type='WindowBroadcast',
+         transforms=[dict(type='Resize', scale=image_size, keep_ratio=False)]),
+]
 
 train_dataloader = dict(
     num_workers=0, persistent_workers=False,
