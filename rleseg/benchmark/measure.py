@@ -165,7 +165,7 @@ def images_per_second(model: torch.nn.Module, make_batch: Callable[[int], dict],
         repeats: timed calls.
 
     Returns:
-        Images per second.
+        Items (images, or windows for a video model) per second.
     """
     data = make_batch(batch_size)
     seconds = []
@@ -181,8 +181,15 @@ def images_per_second(model: torch.nn.Module, make_batch: Callable[[int], dict],
 
 
 def latency(model: torch.nn.Module, make_batch: Callable[[int], dict],
-            batch_sizes: Sequence[int] = (1, 8), repeats: int = 3) -> Dict[str, float]:
-    """``{'b<N>_img_per_s': throughput}`` for each batch size."""
+            batch_sizes: Sequence[int] = (1, 8), repeats: int = 3,
+            frames_per_item: int = 1) -> Dict[str, float]:
+    """``{'b<N>_img_per_s': throughput}`` for each batch size of N items.
+
+    Throughput counts images scored per second: an item of a video model is a window
+    of ``frames_per_item`` frames, each an image of the test split, so image and video
+    models of one table are compared per frame.
+    """
     model.eval()
-    return {f'b{n}_img_per_s': images_per_second(model, make_batch, n, repeats)
+    return {f'b{n}_img_per_s': frames_per_item * images_per_second(model, make_batch, n,
+                                                                   repeats)
             for n in batch_sizes}

@@ -70,10 +70,11 @@ def overlay(image: np.ndarray, labels: np.ndarray, colours: np.ndarray,
 
 def qualitative_grid(table: DatasetTable, work_dir: str, path: str,
                      num: int = 4) -> Optional[str]:
-    """Rows: test images; columns: image, ground truth, each model's prediction.
+    """Rows: test frames; columns: image, ground truth, each model's prediction.
 
-    Reads each evaluated model's ``qualitative.npz`` (written by the worker); None
-    when no model has one.
+    Reads each evaluated model's ``qualitative.npz`` (written by the worker) and shows
+    the first ``num`` frames, by frame key, that every model saved (image and video
+    models of one table save the same frames); None when there is none.
     """
     samples: Dict[str, Any] = {}
     for record in table.records:
@@ -85,19 +86,24 @@ def qualitative_grid(table: DatasetTable, work_dir: str, path: str,
             samples[record['name']] = np.load(file)
     if not samples:
         return None
-    first = next(iter(samples.values()))
-    count = min([num] + [len(s['names']) for s in samples.values()])
-    if count == 0:
+    index = {name: {str(key): i for i, key in enumerate(s['keys'])}
+             for name, s in samples.items()}
+    first_name, first = next(iter(samples.items()))
+    rows = [key for key in index[first_name]
+            if all(key in keys for keys in index.values())][:num]
+    if not rows:
         return None
     classes = (table.identity or {}).get('classes', [])
     colours = _palette(table, max(len(classes), 2))
     titles: List[str] = ['image', 'ground truth'] + list(samples)
-    figure = Figure(figsize=(2.0 * len(titles), 2.0 * count))
-    axes = figure.subplots(count, len(titles), squeeze=False)
-    for row in range(count):
-        image = first[f'img_{row}']
-        panels = [image, overlay(image, first[f'gt_{row}'], colours)] + [
-            overlay(image, s[f'pred_{row}'], colours) for s in samples.values()]
+    figure = Figure(figsize=(2.0 * len(titles), 2.0 * len(rows)))
+    axes = figure.subplots(len(rows), len(titles), squeeze=False)
+    for row, key in enumerate(rows):
+        at = index[first_name][key]
+        image = first[f'img_{at}']
+        panels = [image, overlay(image, first[f'gt_{at}'], colours)] + [
+            overlay(image, s[f'pred_{index[name][key]}'], colours)
+            for name, s in samples.items()]
         for column, panel in enumerate(panels):
             axis = axes[row, column]
             axis.imshow(panel)
@@ -105,7 +111,7 @@ def qualitative_grid(table: DatasetTable, work_dir: str, path: str,
             axis.set_yticks([])
             if row == 0:
                 axis.set_title(titles[column], fontsize=8)
-        axes[row, 0].set_ylabel(str(first['names'][row]), fontsize=7)
+        axes[row, 0].set_ylabel(osp.basename(key.split('#')[0]), fontsize=7)
     handles = [Rectangle((0, 0), 1, 1, color=colours[i] / 255)
                for i in range(1, len(classes))]
     if handles:

@@ -13,9 +13,17 @@ from tabulate import tabulate
 from ..evaluation import SCORE_NAMES, class_key
 from .records import STATUS_DONE, atomic_write_json, atomic_write_text
 
-DEMO_BANNER = ('DEMO SCALE: tiny models trained for a few iterations on CPU on generated '
-               'data. These numbers show that the pipeline runs end to end; they are '
-               'not the paper\'s results and say little about the methods.')
+
+
+def demo_banner(machine: Optional[Dict[str, Any]] = None) -> str:
+    """The warning printed above demo-scale numbers, naming the device they ran on."""
+    machine = machine or {}
+    device = str(machine.get('gpu') or '') if machine.get('device') == 'cuda' else ''
+    where = f'on a GPU ({device})' if device else 'on CPU'
+    return (f'DEMO SCALE: tiny models trained for a few iterations {where} on generated '
+            'data. These numbers show that the pipeline runs end to end; they are not '
+            'the paper\'s results and say little about the methods.')
+
 
 #: Main-table columns: (header, row key, format).
 COLUMNS: Tuple[Tuple[str, str, str], ...] = (
@@ -34,11 +42,27 @@ COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('img/s b8', 'b8_img_per_s', '.1f'),
     ('peak MiB', 'peak_mem_mib', '.0f'),
 )
+#: Extra columns shown when some model of the table reports panoptic quality.
+PANOPTIC_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ('PQ', 'PQ', '.1f'),
+    ('SQ', 'SQ', '.1f'),
+    ('RQ', 'RQ', '.1f'),
+)
+#: Extra columns shown when some model of the table predicts video windows: frames per
+#: test item (window length N; 1 for image models), generated tokens per frame and
+#: inference time per frame at batch 1.
+VIDEO_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ('N', 'frames_per_item', 'd'),
+    ('tokens/frame', 'seq_tokens_per_frame', '.1f'),
+    ('GT tokens/frame', 'seq_gt_tokens_per_frame', '.1f'),
+    ('ms/frame b1', 'b1_ms_per_img', '.1f'),
+)
 #: Extra columns shown when some model of the table predicts tokens.
 SEQUENCE_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('tokens/img', 'seq_tokens_per_image', '.1f'),
     ('GT tokens/img', 'seq_gt_tokens_per_image', '.1f'),
     ('trunc. %', 'seq_truncated_pct', '.1f'),
+    ('GT trunc. %', 'seq_gt_truncated_pct', '.1f'),
     ('malformed %', 'seq_malformed_pct', '.2f'),
 )
 
@@ -67,6 +91,15 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
                    model_type=evaluation.get('model_type'))
         row.update(evaluation.get('latency', {}))
         row.update(evaluation.get('metrics', {}))
+        if row.get('b1_img_per_s'):
+            row['b1_ms_per_img'] = 1000.0 / row['b1_img_per_s']
+        row['frames_per_item'] = evaluation.get('dataset', {}).get('frames_per_item', 1)
+        if row['frames_per_item'] == 1:
+            for per_frame, per_image in (('seq_tokens_per_frame', 'seq_tokens_per_image'),
+                                         ('seq_gt_tokens_per_frame',
+                                          'seq_gt_tokens_per_image')):
+                if row.get(per_frame) is None:
+                    row[per_frame] = row.get(per_image)
     peaks = [p for p in (row.get('train_peak_mem_mib'), row.get('eval_peak_mem_mib'))
              if p is not None]
     row['peak_mem_mib'] = max(peaks) if peaks else None
@@ -104,11 +137,23 @@ class DatasetTable:
         return [r['name'] for r in self.records if r.get('status') == STATUS_DONE
                 and r['eval']['dataset']['items_sha1'] != identity['items_sha1']]
 
+    @property
+    def is_video(self) -> bool:
+        """True when some evaluated model of the table predicts windows of frames."""
+        return any(row.get('frames_per_item', 1) > 1 for row in self.rows()
+                   if row['status'] == STATUS_DONE)
+
     def columns(self) -> Tuple[Tuple[str, str, str], ...]:
-        """:data:`COLUMNS`, plus each sequence column some model has a value for."""
+        """:data:`COLUMNS`, then the panoptic columns when some model reports PQ, the
+        video columns in a table with a video model, and each sequence column some
+        model has a value for."""
         rows = self.rows()
-        return COLUMNS + tuple(column for column in SEQUENCE_COLUMNS
-                               if any(row.get(column[1]) is not None for row in rows))
+        extra = PANOPTIC_COLUMNS if any(row.get('PQ') is not None for row in rows) else ()
+        if self.is_video:
+            extra += VIDEO_COLUMNS
+        return COLUMNS + extra + tuple(
+            column for column in SEQUENCE_COLUMNS
+            if column not in extra and any(row.get(column[1]) is not None for row in rows))
 
     def rows(self) -> List[Dict[str, Any]]:
         return [flatten(r) for r in self.records]
@@ -133,24 +178,52 @@ class DatasetTable:
                 for r in self.records if r.get('status') != STATUS_DONE]
 
     def per_class_markdown(self) -> str:
-        """Per-class scores of every evaluated model (per image and dataset Dice)."""
+        """Per-class scores of every evaluated model (per image and dataset Dice, and
+        PQ / SQ / RQ when some model reports panoptic quality)."""
         identity = self.identity
         if identity is None:
             return ''
-        headers = ['model', 'class'] + list(SCORE_NAMES) + ['Dice (dataset)',
-                                                            'IoU (dataset)']
+        rows = [row for row in self.rows() if row['status'] == STATUS_DONE]
+        panoptic = [name for _, name, _ in PANOPTIC_COLUMNS
+                    if any(row.get(name) is not None for row in rows)]
+        headers = ['model', 'class'] + list(SCORE_NAMES) + [
+            'Dice (dataset)', 'IoU (dataset)'] + panoptic
         table = []
-        for row in self.rows():
-            if row['status'] != STATUS_DONE:
-                continue
+        for row in rows:
             for name in identity['classes']:
                 key = class_key(name)
                 keys = [f'{s}_{key}' for s in SCORE_NAMES] + [
-                    f'dataset_Dice_{key}', f'dataset_IoU_{key}']
+                    f'dataset_Dice_{key}', f'dataset_IoU_{key}'] + [
+                    f'{s}_{key}' for s in panoptic]
                 table.append([row['model'], name] + [_cell(row.get(k), '.1f')
                                                      for k in keys])
         return tabulate(table, headers=headers, tablefmt='github',
                         disable_numparse=True)
+
+    def legend(self) -> str:
+        """What the table's columns mean (video and panoptic parts when present)."""
+        count = (self.identity or {}).get('num_items', '?')
+        text = (f'Scores in % on the test split ({count} images); m* = mean over '
+                'foreground classes of the per-class score averaged over the images where '
+                'the class appears (the paper\'s convention); "(dataset)" = from counts '
+                'accumulated over the split; img/s = test images predicted per second.')
+        if any(is_token_row(row) for row in self.rows()):
+            text += (' Token models: tokens/img = generated tokens per test item (GT: '
+                     'the ground truth\'s, at the model\'s mask size); trunc. % = '
+                     'generations that hit the length limit L; GT trunc. % = ground '
+                     'truths longer than L; malformed % = generated tokens the decoder '
+                     'dropped.')
+        if self.is_video:
+            text += (' Video models predict windows of N frames; overlapping window '
+                     'predictions are merged per frame and every test frame is scored '
+                     'once, by the same metric as the image models (N = 1); img/s and '
+                     'ms/frame count frames; tokens/img of a video model is per window.')
+        if any(row.get('PQ') is not None for row in self.rows()):
+            text += (' PQ / SQ / RQ: panoptic quality, segmentation and recognition '
+                     'quality (IoU > 0.5 matching), mean over foreground classes; models '
+                     'without instance output get the connected components of their '
+                     'semantic map as instances.')
+        return text
 
     def csv_text(self, per_class: bool = False) -> str:
         """Every number of every model as CSV (wide: one row per model)."""
@@ -199,45 +272,74 @@ def group_by_dataset(records: Sequence[Dict[str, Any]]) -> List[DatasetTable]:
     return list(tables.values())
 
 
-def summary_lines(tables: Sequence[DatasetTable], demo: bool) -> List[str]:
-    """A short honest summary: best model, the token model against the best baseline,
-    its sequence statistics, and anything that did not run."""
-    lines = [DEMO_BANNER] if demo else []
+def _gap_phrase(score: str, row: Dict[str, Any], baselines: List[Dict[str, Any]],
+                explain: bool = True) -> str:
+    """`` vs best baseline NAME v (g points behind)`` for ``row[score]``, or ''; with
+    ``explain``, a gap over 10 points says why it is expected at this scale."""
+    if not baselines:
+        return ''
+    best = baselines[0]
+    gap = best[score] - row[score]
+    if gap <= 0:
+        return f' (ahead of every baseline by {-gap:.1f})'
+    phrase = (f" vs best baseline {best['model']} {best[score]:.1f} ({gap:.1f} points "
+              'behind)')
+    if gap > 10 and explain:
+        phrase += ('; far behind at this scale: trained from scratch, the token model '
+                   'needs far more iterations than the CNNs')
+    return phrase
+
+
+def _ranked(rows: List[Dict[str, Any]], score: str) -> List[Dict[str, Any]]:
+    return sorted((r for r in rows if r.get(score) is not None), key=lambda r: -r[score])
+
+
+def summary_lines(tables: Sequence[DatasetTable], demo: bool,
+                  machine: Optional[Dict[str, Any]] = None) -> List[str]:
+    """A short honest summary: best model, the token model against the best baseline
+    (mDice, and PQ where measured), its sequence statistics, and anything that did not
+    run."""
+    lines = [demo_banner(machine)] if demo else []
     for table in tables:
+        label = f'[{table.label}]'
         done = [flatten(r) for r in table.records if r.get('status') == STATUS_DONE]
-        ranked = sorted((r for r in done if r.get('mDice') is not None),
-                        key=lambda r: -r['mDice'])
+        ranked = _ranked(done, 'mDice')
         if ranked:
-            best = ranked[0]
-            lines.append(f"[{table.label}] best mDice: {best['model']} "
-                         f"({best['mDice']:.1f}).")
-        baselines = [r for r in ranked if not is_token_row(r)]
+            lines.append(f"{label} best mDice: {ranked[0]['model']} "
+                         f"({ranked[0]['mDice']:.1f}).")
+        by_pq = _ranked(done, 'PQ')
+        if by_pq:
+            lines.append(f"{label} best PQ: {by_pq[0]['model']} ({by_pq[0]['PQ']:.1f}).")
         for row in ranked:
             if row['mDice'] < 1.0:
-                lines.append(f"[{table.label}] {row['model']} predicts (almost) only "
+                lines.append(f"{label} {row['model']} predicts (almost) only "
                              f"background after {row.get('iters')} iterations: "
                              'undertrained at this scale.')
+        baselines = [r for r in ranked if not is_token_row(r)]
+        pq_baselines = [r for r in by_pq if not is_token_row(r)]
         for row in (r for r in ranked if is_token_row(r)):
-            line = f"[{table.label}] token model {row['model']}: mDice {row['mDice']:.1f}"
-            if baselines:
-                gap = baselines[0]['mDice'] - row['mDice']
-                line += (f" vs best baseline {baselines[0]['model']} "
-                         f"{baselines[0]['mDice']:.1f} ({gap:.1f} points behind)"
-                         if gap > 0 else f" (ahead of every baseline by {-gap:.1f})")
-                if gap > 10:
-                    line += ('; far behind at this scale: trained from scratch, the '
-                             'token model needs far more iterations than the CNNs')
+            line = (f"{label} token model {row['model']}: mDice {row['mDice']:.1f}"
+                     + _gap_phrase('mDice', row, baselines))
+            if row.get('PQ') is not None:
+                line += f"; PQ {row['PQ']:.1f}" + _gap_phrase('PQ', row, pq_baselines,
+                                                               explain=False)
             if row.get('seq_tokens_per_image') is not None:
-                line += f"; {row['seq_tokens_per_image']:.1f} tokens/image generated"
+                per = ('window' if row.get('frames_per_item', 1) > 1 else 'image')
+                line += f"; {row['seq_tokens_per_image']:.1f} tokens/{per} generated"
                 if row.get('seq_gt_tokens_per_image') is not None:
                     line += f" vs {row['seq_gt_tokens_per_image']:.1f} in the ground truth"
+                if per == 'window' and row.get('seq_tokens_per_frame') is not None:
+                    line += f" ({row['seq_tokens_per_frame']:.1f} per frame)"
                 line += (f", {row.get('seq_truncated_pct', 0):.0f}% truncated, "
                          f"{row.get('seq_malformed_pct', 0):.1f}% malformed tokens")
+                if row.get('seq_gt_truncated_pct'):
+                    line += (f", {row['seq_gt_truncated_pct']:.0f}% of the ground truths "
+                             'longer than L')
             lines.append(line + '.')
-        lines += [f'[{table.label}] not evaluated: {note}.' for note in table.notes()]
+        lines += [f'{label} not evaluated: {note}.' for note in table.notes()]
         mismatch = table.split_mismatch() if done else []
         if mismatch:
-            lines.append(f"[{table.label}] WARNING: {', '.join(mismatch)} were tested "
+            lines.append(f"{label} WARNING: {', '.join(mismatch)} were tested "
                          'on different items than the first model.')
     return lines
 
@@ -255,12 +357,8 @@ def write_reports(tables: Sequence[DatasetTable], work_dir: str, *, title: str,
     for table in tables:
         base = osp.join(work_dir, f'benchmark_{table.label.replace(" ", "_")}')
         heading = f'# Benchmark {title}: {table.label}\n\n'
-        notes = (f'> {DEMO_BANNER}\n\n' if demo else '') + (
-            f'Scores in % on the test split ({(table.identity or {}).get("num_items", "?")}'
-            ' images); m* = mean over foreground classes of the per-class score averaged '
-            'over the images where the class appears (the paper\'s convention); '
-            '"(dataset)" = from counts accumulated over the split. '
-            f'Machine: {machine.get("host")} ({machine.get("device")}'
+        notes = (f'> {demo_banner(machine)}\n\n' if demo else '') + (
+            f'{table.legend()} Machine: {machine.get("host")} ({machine.get("device")}'
             f'{", " + str(machine["gpu"]) if machine.get("gpu") else ""}, '
             f'{machine.get("cpu")}). {stamp}.\n\n')
         paths = {

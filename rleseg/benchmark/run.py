@@ -72,7 +72,7 @@ def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
                             demo=settings.demo, settings=plain, machine=machine)
     files = [path for paths in written.values() for path in paths]
     files += write_figures(tables, settings.work_dir, settings.demo, settings.num_vis)
-    summary = summary_lines(tables, settings.demo)
+    summary = summary_lines(tables, settings.demo, machine)
     for table in tables:
         stream.write(f'\n## {table.label}' + (' (DEMO SCALE)' if settings.demo else '')
                      + '\n\n' + table.markdown() + '\n'

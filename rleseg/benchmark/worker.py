@@ -19,7 +19,7 @@ import os.path as osp
 import sys
 import time
 import traceback
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -82,29 +82,74 @@ def benchmark_evaluators(evaluator: Any) -> Any:
     return [primary, *panoptic] if panoptic else primary
 
 
-def dataset_identity(dataset) -> Dict[str, Any]:
-    """Label, classes and a hash of the items of a test dataset.
+#: Keys that identify a scored item (a frame of a window counts as its image item).
+ITEM_KEYS = ('img_path', 'seg_map_path', 'xml_path', 'patch_box')
 
-    Two models were tested on identical items exactly when ``items_sha1`` agree (paths
-    are taken relative to ``data_root``, so work directories do not matter).
+
+def _is_window_dataset(dataset) -> bool:
+    from rleseg.datasets import VideoWindowDataset
+    return isinstance(dataset, VideoWindowDataset)
+
+
+def data_root(dataset) -> str:
+    """The data root of a test dataset (the wrapped dataset's for video windows)."""
+    inner = dataset.dataset if _is_window_dataset(dataset) else dataset
+    return inner.data_root or ''
+
+
+def scored_items(dataset) -> Tuple[List[Dict[str, Any]], int]:
+    """What a metric scores on a test dataset: its items and the frames per item.
+
+    Image datasets score their items (``patch_box`` included for patch datasets). A
+    :class:`~rleseg.datasets.VideoWindowDataset` is scored frame by frame
+    (:class:`~rleseg.evaluation.VideoFrameMetric`), so its items are the distinct
+    frames its windows cover.
+
+    Returns:
+        ``(items, frames_per_item)``: ``frames_per_item`` is the window length N for
+        window datasets, 1 otherwise.
     """
-    root = dataset.data_root or ''
-    keys = ('img_path', 'seg_map_path', 'patch_box', 'frame_ids')
-    items = []
-    for index in range(len(dataset)):
-        info = dataset.get_data_info(index)
-        item = {key: info[key] for key in keys if key in info}
-        for key in ('img_path', 'seg_map_path'):
-            if isinstance(item.get(key), str):
-                item[key] = osp.relpath(item[key], root) if root else item[key]
-        items.append(json.dumps(item, sort_keys=True, default=str))
+    infos = [dataset.get_data_info(index) for index in range(len(dataset))]
+    if not _is_window_dataset(dataset):
+        return [_item(info.get(key) for key in ITEM_KEYS) for info in infos], 1
+    frames: Dict[Tuple, Dict[str, Any]] = {}
+    for info in infos:
+        for frame in zip(info['img_paths'], info['seg_map_paths'], info['xml_paths']):
+            frames.setdefault(frame, _item(frame))
+    return list(frames.values()), dataset.window
+
+
+def _item(values) -> Dict[str, Any]:
+    """``{key: value}`` over :data:`ITEM_KEYS`, leaving out the missing (None) ones."""
+    return {key: value for key, value in zip(ITEM_KEYS, values) if value is not None}
+
+
+def dataset_identity(dataset) -> Dict[str, Any]:
+    """Label, classes and a hash of the items a test dataset is scored on.
+
+    Two models were scored on identical items exactly when ``items_sha1`` agree:
+    paths are taken relative to the data root (work directories do not matter) and
+    the items are hashed as a set, so a video model scored on the frames of its
+    windows and an image model scored on the same frames agree (see
+    :func:`scored_items`); both land in the table named after the data root.
+    """
+    root = data_root(dataset)
+    items, frames_per_item = scored_items(dataset)
+    lines = []
+    for item in items:
+        for key in ('img_path', 'seg_map_path', 'xml_path'):
+            if isinstance(item.get(key), str) and root:
+                item[key] = osp.relpath(item[key], root)
+        lines.append(json.dumps(item, sort_keys=True, default=str))
     return dict(
         label=osp.basename(osp.normpath(root)) if root else type(dataset).__name__,
         type=type(dataset).__name__,
         classes=list(dataset.metainfo['classes']),
         palette=[list(map(int, c)) for c in dataset.metainfo.get('palette', [])],
-        num_items=len(items),
-        items_sha1=hashlib.sha1('\n'.join(items).encode()).hexdigest())
+        num_items=len(lines),
+        num_dataset_items=len(dataset),
+        frames_per_item=frames_per_item,
+        items_sha1=hashlib.sha1('\n'.join(sorted(lines)).encode()).hexdigest())
 
 
 def _batch_maker(runner):
@@ -114,50 +159,80 @@ def _batch_maker(runner):
     return lambda n: dataloader.collate_fn([copy.deepcopy(item) for _ in range(n)])
 
 
-def _display_image(sample, data: dict) -> np.ndarray:
-    """The (H, W, 3) RGB uint8 image of a prediction, at the prediction's size."""
+def _display_image(path: str, inputs, frame: int, shape: Tuple[int, int]) -> np.ndarray:
+    """The (H, W, 3) RGB uint8 image of one frame, at the prediction's ``shape``: read
+    from ``path``, else taken from the model input (frame t is channels 3t..3t+2, BGR
+    as loaded)."""
     import mmcv
-    shape = tuple(sample.pred_sem_seg.data.shape[-2:])
-    path = sample.metainfo.get('img_path')
-    if isinstance(path, str) and osp.isfile(path):
+    if osp.isfile(path):
         image = mmcv.imread(path, channel_order='rgb')
     else:
-        image = data['inputs'][0].numpy().transpose(1, 2, 0)[..., ::-1]
+        first = 3 * frame if inputs.shape[0] >= 3 * (frame + 1) else 0
+        image = inputs[first:first + 3].numpy().transpose(1, 2, 0)[..., ::-1]
     if image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=2)
-    if image.shape[:2] != shape:
-        image = mmcv.imresize(image, shape[::-1])
-    return np.ascontiguousarray(image[..., :3]).astype(np.uint8)
+        image = image[..., None]
+    if image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    if image.shape[:2] != tuple(shape):
+        image = mmcv.imresize(image, tuple(shape)[::-1])
+    return np.ascontiguousarray(image).astype(np.uint8)
+
+
+def frame_key(path: str, root: str, box: Optional[Sequence[int]] = None) -> str:
+    """Name of a scored frame in the qualitative figure: its path relative to the data
+    root (plus the patch box of a patch item)."""
+    key = osp.relpath(path, root) if root else path
+    return key + (f"#{','.join(map(str, box))}" if box is not None else '')
 
 
 def save_qualitative(runner, path: str, num: int) -> List[str]:
-    """Predict the first ``num`` test items and save image, ground truth and
-    prediction arrays (``img_<i>``, ``gt_<i>``, ``pred_<i>``) in a compressed npz.
+    """Predict the first ``num`` scored frames of the test split and save image, ground
+    truth and prediction arrays (``img_<i>``, ``gt_<i>``, ``pred_<i>``) with their
+    frame keys (:func:`frame_key`, array ``keys``) in a compressed npz.
+
+    The keys let the figure show the same frames for image and video models: a window
+    contributes each of its frames, predicted by the first window covering the frame
+    (with the configs' non-overlapping test windows, the prediction that is scored).
 
     Returns:
-        The image names, in order.
+        The frame keys, in order.
     """
     import io
 
     import torch
     dataloader = runner.test_dataloader
+    dataset = dataloader.dataset
+    root = data_root(dataset)
     arrays: Dict[str, np.ndarray] = {}
-    names: List[str] = []
+    keys: List[str] = []
     model = runner.model
     model.eval()
-    for index in range(min(num, len(dataloader.dataset))):
-        data = dataloader.collate_fn([dataloader.dataset[index]])
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        paths = list(info['img_paths']) if 'img_paths' in info else [info['img_path']]
+        frames = [(t, frame_key(p, root, info.get('patch_box')), p)
+                  for t, p in enumerate(paths)]
+        frames = [f for f in frames if f[1] not in keys][:num - len(keys)]
+        if not frames:
+            continue
+        data = dataloader.collate_fn([dataset[index]])
         with torch.no_grad():
             sample = model.test_step(data)[0]
-        arrays[f'pred_{index}'] = sample.pred_sem_seg.data[0].cpu().numpy().astype(
-            np.uint8)
-        arrays[f'gt_{index}'] = sample.gt_sem_seg.data[0].cpu().numpy().astype(np.uint8)
-        arrays[f'img_{index}'] = _display_image(sample, data)
-        names.append(osp.basename(str(sample.metainfo.get('img_path', index))))
+        preds = sample.pred_sem_seg.data.cpu().numpy()
+        gts = sample.gt_sem_seg.data.cpu().numpy()
+        for t, key, frame_path in frames:
+            i = len(keys)
+            arrays[f'pred_{i}'] = preds[t].astype(np.uint8)
+            arrays[f'gt_{i}'] = gts[t].astype(np.uint8)
+            arrays[f'img_{i}'] = _display_image(frame_path, data['inputs'][0], t,
+                                                preds[t].shape)
+            keys.append(key)
+        if len(keys) >= num:
+            break
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, names=np.array(names), **arrays)
+    np.savez_compressed(buffer, keys=np.array(keys), **arrays)
     atomic_write_bytes(path, buffer.getvalue())
-    return names
+    return keys
 
 
 def run_model(config: str, model_dir: str, *, train: bool = True,
@@ -233,9 +308,11 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     metrics = runner.test()
     test_wall = time.perf_counter() - start
     hook.report('latency', 0, 2, force=True)
-    speed = latency(runner.model, _batch_maker(runner), (1, 8), latency_repeats)
+    identity = dataset_identity(runner.test_dataloader.dataset)
+    speed = latency(runner.model, _batch_maker(runner), (1, 8), latency_repeats,
+                    frames_per_item=identity['frames_per_item'])
     hook.report('figures', 0, 1, force=True)
-    names = save_qualitative(runner, osp.join(model_dir, QUALITATIVE_NAME), num_vis)
+    keys = save_qualitative(runner, osp.join(model_dir, QUALITATIVE_NAME), num_vis)
     record['eval'] = dict(
         metrics={key: float(value) for key, value in metrics.items()},
         latency=speed,
@@ -244,8 +321,8 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
         peak_mem_kind=memory.kind,
         params=count_parameters(runner.model),
         model_type=cfg.model.type,
-        dataset=dataset_identity(runner.test_dataloader.dataset),
-        qualitative=dict(file=QUALITATIVE_NAME, names=names),
+        dataset=identity,
+        qualitative=dict(file=QUALITATIVE_NAME, keys=keys),
         checkpoint=cfg.get('load_from') or (record.get('train') or {}).get('checkpoint'))
     record['status'] = STATUS_DONE
     atomic_write_json(path, record)

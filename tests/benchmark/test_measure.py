@@ -59,6 +59,14 @@ def test_parameters_and_latency():
     assert all(value > 0 for value in speed.values())
 
 
+def test_latency_of_a_video_model_counts_frames(monkeypatch):
+    from rleseg.benchmark import measure
+    monkeypatch.setattr(measure, 'images_per_second',
+                        lambda model, make_batch, n, repeats: 2.0 * n)
+    speed = latency(_Model(), None, (1, 8), repeats=1, frames_per_item=4)
+    assert speed == {'b1_img_per_s': 8.0, 'b8_img_per_s': 64.0}
+
+
 def test_progress_lines_without_a_terminal():
     stream = io.StringIO()
     progress = Progress(2, stream)

@@ -11,12 +11,12 @@ from rleseg.benchmark import SUITES, resolve_config, resolve_models
 from rleseg.benchmark.grid import BenchmarkSettings, run_models
 from rleseg.benchmark.plots import write_figures
 from rleseg.benchmark.records import atomic_write_json, read_json, record_path
-from rleseg.benchmark.report import DEMO_BANNER, group_by_dataset, summary_lines
+from rleseg.benchmark.report import demo_banner, group_by_dataset, summary_lines
 
 CLASSES = ['background', 'ipsc', 'diff']
 
 
-def done_record(name, mdice, tokens=False, sha='abc'):
+def done_record(name, mdice, tokens=False, sha='abc', frames_per_item=1, **extra):
     metrics = {'mDice': mdice, 'mIoU': mdice - 10, 'mRecall': 70.0, 'mPrecision': 60.0,
                'dataset_mDice': mdice + 1, 'dataset_mIoU': mdice - 9,
                'Dice_ipsc': mdice, 'Dice_diff': mdice, 'Recall_ipsc': 1.0,
@@ -24,6 +24,7 @@ def done_record(name, mdice, tokens=False, sha='abc'):
     if tokens:
         metrics.update(seq_tokens_per_image=12.0, seq_gt_tokens_per_image=40.0,
                        seq_truncated_pct=0.0, seq_malformed_pct=1.5)
+    metrics.update(extra)
     return dict(
         name=name, config=f'configs/{name}.py', status='done',
         train=dict(iters=1, batch_size=2, sec_per_iter=0.5, wall_s=1.0,
@@ -32,8 +33,9 @@ def done_record(name, mdice, tokens=False, sha='abc'):
                   peak_mem_mib=600.0, params=1_500_000, test_wall_s=1.0,
                   model_type='Pix2SeqSegmentor' if tokens else 'EncoderDecoder',
                   dataset=dict(label='ipsc_demo', classes=CLASSES, palette=[],
-                               num_items=4, items_sha1=sha),
-                  qualitative=dict(file='qualitative.npz', names=['a.jpg'])),
+                               num_items=4, items_sha1=sha,
+                               frames_per_item=frames_per_item),
+                  qualitative=dict(file='qualitative.npz', keys=['a.jpg'])),
         machine=dict(host='h', device='cpu', cpu='x'))
 
 
@@ -78,12 +80,63 @@ def test_tables_csv_and_honest_summary():
     assert float(rows[1]['mDice']) == 80.0 and rows[1]['machine'] == 'h, cpu, x'
     per_class = table.per_class_markdown()
     assert per_class.count('unet_ipsc_tiny') == len(CLASSES)
-    summary = summary_lines([table], demo=True)
-    assert summary[0] == DEMO_BANNER
+    summary = summary_lines([table], demo=True, machine=dict(device='cpu'))
+    assert summary[0] == demo_banner() and 'on CPU' in summary[0]
     token_line = next(line for line in summary if 'token model' in line)
     assert '60.0 points behind' in token_line and 'far behind' in token_line
     assert '12.0 tokens/image generated vs 40.0 in the ground truth' in token_line
     assert any('not evaluated: mask2former_ipsc_tiny: failed' in s for s in summary)
+
+
+def test_video_table_compares_per_frame():
+    video = done_record('p2s_rle_ipsc_video_tiny', 30.0, tokens=True, frames_per_item=4,
+                        seq_tokens_per_frame=3.0, seq_gt_tokens_per_frame=10.0)
+    video['eval']['latency'] = dict(b1_img_per_s=40.0, b8_img_per_s=80.0)
+    image = done_record('p2s_rle_ipsc_tiny', 20.0, tokens=True)
+    (table,) = group_by_dataset([video, image, done_record('unet_ipsc_tiny', 80.0)])
+    header, _, video_row, image_row, unet_row = table.markdown().splitlines()
+    headers = [h.strip() for h in header.strip('|').split('|')]
+    assert headers[-8:] == ['N', 'tokens/frame', 'GT tokens/frame', 'ms/frame b1',
+                            'tokens/img', 'GT tokens/img', 'trunc. %', 'malformed %']
+    cells = [[c.strip() for c in row.strip('|').split('|')]
+             for row in (video_row, image_row, unet_row)]
+    at = headers.index
+    assert [c[at('N')] for c in cells] == ['4', '1', '1']
+    assert [c[at('tokens/frame')] for c in cells] == ['3.0', '12.0', '—']
+    assert [c[at('GT tokens/frame')] for c in cells] == ['10.0', '40.0', '—']
+    assert cells[0][at('ms/frame b1')] == '25.0'
+    assert 'every test frame is scored once' in table.legend()
+    line = next(s for s in summary_lines([table], False) if 'video_tiny' in s)
+    assert '12.0 tokens/window generated vs 40.0 in the ground truth (3.0 per frame)' in line
+    (image_only,) = group_by_dataset([image])
+    assert not image_only.is_video and 'ms/frame' not in image_only.markdown()
+
+
+def test_panoptic_table_reports_pq_against_the_best_baseline():
+    records = [done_record('p2s_rle_ipsc_panoptic_tiny', 40.0, tokens=True, PQ=30.0,
+                           SQ=75.0, RQ=40.0, PQ_ipsc=20.0, PQ_diff=40.0),
+               done_record('mask2former_ipsc_panoptic_tiny', 70.0, PQ=50.0, SQ=80.0,
+                           RQ=62.5, PQ_ipsc=45.0, PQ_diff=55.0)]
+    (table,) = group_by_dataset(records)
+    header = table.markdown().splitlines()[0]
+    headers = [h.strip() for h in header.strip('|').split('|')]
+    assert headers[headers.index('peak MiB') + 1:][:3] == ['PQ', 'SQ', 'RQ']
+    assert ' 62.5 |' in table.markdown().splitlines()[3]
+    per_class = table.per_class_markdown()
+    assert per_class.splitlines()[0].rstrip('| ').endswith('RQ')
+    assert '| 45.0 |' in per_class
+    assert 'PQ / SQ / RQ' in table.legend()
+    summary = summary_lines([table], False)
+    assert '[ipsc_demo] best PQ: mask2former_ipsc_panoptic_tiny (50.0).' in summary
+    line = next(s for s in summary if 'token model' in s)
+    assert ('PQ 30.0 vs best baseline mask2former_ipsc_panoptic_tiny 50.0 '
+            '(20.0 points behind)') in line
+
+
+def test_demo_banner_names_the_gpu():
+    banner = demo_banner(dict(device='cuda', gpu='NVIDIA H100 80GB HBM3'))
+    assert 'on a GPU (NVIDIA H100 80GB HBM3)' in banner and 'CPU' not in banner
+    assert 'on CPU' in demo_banner(dict(device='cpu'))
 
 
 def test_split_mismatch_is_reported():
@@ -93,22 +146,42 @@ def test_split_mismatch_is_reported():
     assert any('different items' in line for line in summary_lines([table], False))
 
 
+def _save_frames(folder, keys, shapes, rng):
+    folder.mkdir()
+    arrays = {}
+    for i, key in enumerate(keys):
+        h, w = shapes[key]
+        arrays.update({f'img_{i}': rng.integers(0, 255, (h, w, 3), dtype=np.uint8),
+                       f'gt_{i}': rng.integers(0, 3, (h, w), dtype=np.uint8),
+                       f'pred_{i}': rng.integers(0, 3, (h, w), dtype=np.uint8)})
+    np.savez(folder / 'qualitative.npz', keys=np.array(keys), **arrays)
+
+
 def test_figures_from_saved_predictions(tmp_path):
-    records = [done_record('unet_ipsc_tiny', 80.0), done_record('x_ipsc_tiny', 30.0)]
+    """Frames are matched by key: a video model saves the frames of its windows in
+    another order (and fewer) than an image model; frames differ in size."""
+    records = [done_record('unet_ipsc_tiny', 80.0), done_record('x_ipsc_video_tiny', 30.0,
+                                                                frames_per_item=2)]
     rng = np.random.default_rng(0)
-    for record in records:
-        folder = tmp_path / record['name']
-        folder.mkdir()
-        np.savez(folder / 'qualitative.npz', names=np.array(['a.jpg']),
-                 img_0=rng.integers(0, 255, (8, 8, 3), dtype=np.uint8),
-                 gt_0=rng.integers(0, 3, (8, 8), dtype=np.uint8),
-                 pred_0=rng.integers(0, 3, (8, 8), dtype=np.uint8))
+    shapes = {'s1/a.jpg': (8, 8), 's1/b.jpg': (6, 10), 's2/a.jpg': (4, 4)}
+    _save_frames(tmp_path / 'unet_ipsc_tiny', ['s1/a.jpg', 's1/b.jpg', 's2/a.jpg'],
+                 shapes, rng)
+    _save_frames(tmp_path / 'x_ipsc_video_tiny', ['s2/a.jpg', 's1/b.jpg'], shapes, rng)
     paths = write_figures(group_by_dataset(records), str(tmp_path), demo=True)
     assert [os.path.basename(p) for p in paths] == [
         'benchmark_ipsc_demo_metrics.png', 'benchmark_ipsc_demo_qualitative.png']
     for path in paths:
         with open(path, 'rb') as file:
             assert file.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_no_qualitative_figure_without_common_frames(tmp_path):
+    records = [done_record('unet_ipsc_tiny', 80.0), done_record('x_ipsc_tiny', 30.0)]
+    rng = np.random.default_rng(0)
+    _save_frames(tmp_path / 'unet_ipsc_tiny', ['a.jpg'], {'a.jpg': (8, 8)}, rng)
+    _save_frames(tmp_path / 'x_ipsc_tiny', ['b.jpg'], {'b.jpg': (8, 8)}, rng)
+    paths = write_figures(group_by_dataset(records), str(tmp_path), demo=True)
+    assert [os.path.basename(p) for p in paths] == ['benchmark_ipsc_demo_metrics.png']
 
 
 def test_run_models_skips_done_and_reports_missing(tmp_path):
