@@ -1,28 +1,17 @@
 """tools/benchmark.py with image, video and panoptic models in one run (one iteration
 each): they land in one table, scored on the same 12 test frames, with the video and
 panoptic columns and one qualitative figure over the same frames."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
 MODELS = ('p2s_rle_ipsc_video_n2_tiny', 'p2s_rle_ipsc_video_static_tiny',
           'p2s_rle_ipsc_panoptic_tiny', 'unet_ipsc_tiny')
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('benchmark_tool',
-                                                  REPO / 'tools' / 'benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_image_video_and_panoptic_models_share_one_table(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(REPO)  # data_root of the demo configs is relative: data/...
-    code = load_tool().main([*MODELS, '--iters', '1', '--work-dir', str(tmp_path),
+def test_image_video_and_panoptic_models_share_one_table(tmp_path, benchmark_tool,
+                                                         capsys):
+    code = benchmark_tool.main([*MODELS, '--iters', '1', '--work-dir', str(tmp_path),
                              '--latency-repeats', '1', '--num-vis', '3'])
     out = capsys.readouterr().out
     assert code == 0, out

@@ -4,7 +4,6 @@ Each model trains one iteration in its own worker process, is scored on the demo
 split and measured; the second run must find every model finished and skip it.
 """
 import csv
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -14,17 +13,8 @@ from rleseg.benchmark import SUITES
 REPO = Path(__file__).resolve().parents[2]
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('benchmark_tool',
-                                                  REPO / 'tools' / 'benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_demo_suite_end_to_end_then_resume(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(REPO)  # data_root of the demo configs is relative: data/...
-    tool = load_tool()
+def test_demo_suite_end_to_end_then_resume(tmp_path, benchmark_tool, capsys):
+    tool = benchmark_tool
     argv = ['--suite', 'demo', '--iters', '1', '--work-dir', str(tmp_path),
             '--latency-repeats', '1', '--num-vis', '2']
     names = SUITES['demo'].configs
