@@ -6,9 +6,14 @@ while initialising the process group and wraps the model with
 :func:`init_cpu_distributed` starts the gloo process group itself (mmengine then skips
 its own initialisation) and :class:`CPUDistributedDataParallel` wraps the model without
 device ids and with SyncBN reverted to BN. ``tools/train.py`` / ``tools/test.py`` set
-both up through :func:`rleseg.engine.load_config`; GPU runs are untouched.
+both up through :func:`rleseg.engine.load_config`; GPU runs are untouched. The group
+is destroyed at interpreter exit (:func:`destroy_cpu_distributed`): gloo's worker threads
+left alive into interpreter finalisation can abort the process ("terminate called
+without an active exception", SIGABRT) after a successful run.
 """
 from __future__ import annotations
+
+import atexit
 
 import torch
 import torch.distributed as torch_dist
@@ -30,10 +35,18 @@ def init_cpu_distributed(launcher: str) -> bool:
     Reads ``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` set by torchrun.
 
     Returns:
-        True when this call initialised the process group.
+        True when this call initialised the process group (it is then destroyed at
+        exit by :func:`destroy_cpu_distributed`).
     """
     if (launcher != 'pytorch' or torch.cuda.is_available()
             or torch_dist.is_initialized()):
         return False
     torch_dist.init_process_group(backend='gloo')
+    atexit.register(destroy_cpu_distributed)
     return True
+
+
+def destroy_cpu_distributed() -> None:
+    """Destroy the default process group if it is still there (no-op otherwise)."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()

@@ -102,3 +102,25 @@ def test_dist_train_two_cpu_processes(tmp_path, data_root):
     assert "dist_cfg: {'backend': 'gloo'}" in log
     assert "model_wrapper_cfg = dict(type='CPUDistributedDataParallel')" in log
     assert load_checkpoint_safely(str(work_dir / 'iter_2.pth'))['meta']['iter'] == 2
+
+
+def test_cpu_process_group_is_destroyed_at_exit():
+    """A gloo group left alive into interpreter finalisation can abort the process
+    (SIGABRT) after a successful run; the group rleseg starts is destroyed at exit."""
+    code = (
+        'import atexit, torch.distributed as dist\n'
+        'from rleseg.engine import cpu_ddp\n'
+        'registered = []\n'
+        'atexit.register = lambda f, *a, **k: registered.append(f) or f\n'
+        'assert cpu_ddp.init_cpu_distributed("pytorch") and dist.is_initialized()\n'
+        'assert registered == [cpu_ddp.destroy_cpu_distributed]\n'
+        'assert not cpu_ddp.init_cpu_distributed("pytorch")  # already running\n'
+        'registered[0]()\n'
+        'assert not dist.is_initialized()\n'
+        'registered[0]()  # a second call is a no-op\n'
+        'print("ok")\n')
+    env = {**os.environ, 'RANK': '0', 'WORLD_SIZE': '1', 'LOCAL_RANK': '0',
+           'MASTER_ADDR': '127.0.0.1', 'MASTER_PORT': str(_free_port())}
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert result.returncode == 0 and result.stdout.strip() == 'ok', result.stderr[-2000:]
