@@ -292,7 +292,7 @@ class RunGrammar:
         Args:
             state: current state (B,).
             position: index in the sequence of the token being generated.
-            max_len: L; a run is only started if it and an EOS fit before L.
+            max_len: L; a run is only started if it fits before L (:meth:`fits_run`).
 
         Returns:
             BoolTensor (B, V).
@@ -309,7 +309,7 @@ class RunGrammar:
         base = phase * _KEY
         boundary = phase == 0
         blocked = state.done | boundary & (
-            (position + self.run_length > max_len - 1) | (state.min_start >= self.num_positions))
+            (not self.fits_run(position, max_len)) | (state.min_start >= self.num_positions))
         hi = torch.where(blocked, -2, base + hi)
         key = t['key'][None, :]
         ok = (key >= (base + lo)[:, None]) & (key <= hi[:, None])

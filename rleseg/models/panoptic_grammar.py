@@ -93,8 +93,8 @@ class GroupGrammar(RunGrammar):
 
     def allowed(self, state: GroupState, position: int, max_len: int) -> Tensor:
         """Which ids may be emitted at ``position`` (BoolTensor (B, V))."""
-        # Plan runs as if L were one shorter: the closing class token must still fit.
-        ok = super().allowed(state, position, max_len - 1)
+        # runs are planned with room for the closing class token (closing_tokens)
+        ok = super().allowed(state, position, max_len)
         boundary = (state.phase == 0) & ~state.done
         ok |= (boundary & state.in_group)[:, None] & self._tables['is_close'][None, :]
         ok[:, self.eos_id] = boundary & ~state.in_group
