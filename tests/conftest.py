@@ -1,7 +1,11 @@
 """Fixtures shared by several test folders."""
+import copy
+from typing import Callable, Dict, List
+
 import numpy as np
 import pytest
 import torch
+from mmengine.optim import OptimWrapper
 
 from rleseg.datasets import generate_ipsc
 
@@ -27,3 +31,27 @@ def demo_root(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp('data') / 'ipsc_demo'
     generate_ipsc(str(root))
     return str(root)
+
+
+def _memorise(model: torch.nn.Module, data: dict, steps: int, lr: float
+              ) -> List[Dict[str, torch.Tensor]]:
+    """Train ``model`` on one fixed batch: AdamW (no weight decay), one-cycle LR with
+    10 % warm-up, gradients clipped at norm 1, through ``model.train_step`` (the
+    batch is copied for every step). Returns the log of every step."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps,
+                                                   pct_start=0.1)
+    optim = OptimWrapper(optimizer, clip_grad=dict(max_norm=1.0))
+    model.train()
+    logs = []
+    for _ in range(steps):
+        logs.append(model.train_step(copy.deepcopy(data), optim))
+        schedule.step()
+    model.eval()
+    return logs
+
+
+@pytest.fixture
+def memorise() -> Callable[..., List[Dict[str, torch.Tensor]]]:
+    """``memorise(model, data, steps, lr)``: the memorisation loop of the overfit tests."""
+    return _memorise

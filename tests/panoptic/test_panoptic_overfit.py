@@ -18,26 +18,14 @@ init_default_scope('mmseg')
 STEPS, LR = 300, 3e-3
 
 
-def test_tiny_panoptic_config_memorises_instances(demo_root):
+def test_tiny_panoptic_config_memorises_instances(demo_root, memorise):
     cfg = load_config('configs/p2s_rle_ipsc_panoptic_tiny.py')
     pipeline = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] != 'RandomFlip']
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=demo_root,
                                   pipeline=pipeline))
     batch = pseudo_collate([dataset[i] for i in (0, 9, 20, 30)])
     model = MODELS.build(cfg.model)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.0)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, LR, total_steps=STEPS,
-                                                   pct_start=0.1)
-    model.train()
-    for _ in range(STEPS):
-        data = model.data_preprocessor(copy.deepcopy(batch), training=True)
-        loss = model.loss(data['inputs'], data['data_samples'])['loss_ce']
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-    model.eval()
+    memorise(model, batch, STEPS, LR)
     data = model.data_preprocessor(copy.deepcopy(batch), training=False)
     for sample in data['data_samples']:          # score at the 64 x 64 training size
         sample.set_metainfo(dict(ori_shape=sample.metainfo['img_shape']))

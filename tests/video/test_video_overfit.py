@@ -44,7 +44,7 @@ def _setup(root: str):
     return MODELS.build(model_cfg), windows, cfg
 
 
-def test_tiny_video_config_overfits_generated_windows(tmp_path):
+def test_tiny_video_config_overfits_generated_windows(tmp_path, memorise):
     root = str(tmp_path / 'ipsc')
     frames = NUM_WINDOWS * WINDOW
     generate_ipsc(root, num_sequences=1, num_frames=frames, sizes=((SIZE, SIZE), ),
@@ -55,19 +55,7 @@ def test_tiny_video_config_overfits_generated_windows(tmp_path):
     assert len(windows) == NUM_WINDOWS
     stats = [s.metainfo['token_stats'] for s in batch['data_samples']]
     assert all(s['truncated'] == 0 and s['num_runs'] > 50 for s in stats)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.0)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, LR, total_steps=STEPS,
-                                                   pct_start=0.1)
-    model.train()
-    for _ in range(STEPS):
-        data = model.data_preprocessor(copy.deepcopy(batch), training=True)
-        loss = model.loss(data['inputs'], data['data_samples'])['loss_ce']
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-    model.eval()
+    memorise(model, batch, STEPS, LR)
     data = model.data_preprocessor(copy.deepcopy(batch), training=False)
     with torch.no_grad():
         predictions = model.predict(data['inputs'], data['data_samples'])
