@@ -119,6 +119,12 @@ def scored_items(dataset) -> Tuple[List[Dict[str, Any]], int]:
     return list(frames.values()), dataset.window
 
 
+def _relative(path: str, root: str) -> str:
+    """``path`` relative to the data root (unchanged without a root), so results do not
+    depend on where the data lives."""
+    return osp.relpath(path, root) if root else path
+
+
 def _item(values) -> Dict[str, Any]:
     """``{key: value}`` over :data:`ITEM_KEYS`, leaving out the missing (None) ones."""
     return {key: value for key, value in zip(ITEM_KEYS, values) if value is not None}
@@ -138,8 +144,8 @@ def dataset_identity(dataset) -> Dict[str, Any]:
     lines = []
     for item in items:
         for key in ('img_path', 'seg_map_path', 'xml_path'):
-            if isinstance(item.get(key), str) and root:
-                item[key] = osp.relpath(item[key], root)
+            if isinstance(item.get(key), str):
+                item[key] = _relative(item[key], root)
         lines.append(json.dumps(item, sort_keys=True, default=str))
     return dict(
         label=osp.basename(osp.normpath(root)) if root else type(dataset).__name__,
@@ -181,7 +187,7 @@ def _display_image(path: str, inputs, frame: int, shape: Tuple[int, int]) -> np.
 def frame_key(path: str, root: str, box: Optional[Sequence[int]] = None) -> str:
     """Name of a scored frame in the qualitative figure: its path relative to the data
     root (plus the patch box of a patch item)."""
-    key = osp.relpath(path, root) if root else path
+    key = _relative(path, root)
     return key + (f"#{','.join(map(str, box))}" if box is not None else '')
 
 
