@@ -16,12 +16,12 @@ from .ipsc import IPSCDataset
 from .patching import extract_patch, patch_boxes, stitch_patches, stitch_windows
 from .splits import (ARIS_PAPER_SPLITS, IPSC_PAPER_SPLITS, read_split_file,
                      write_split_files)
-from .synthetic import DEMO_IPSC_SPLITS, generate_aris, generate_ipsc
+from .synthetic import DEMO_IPSC_SPLITS, generate_aris, generate_ipsc, is_generated
 from .wrappers import PatchDataset, VideoWindowDataset
 
 __all__ = [
     'ARISDataset', 'IPSCDataset', 'SplitSegDataset', 'VideoWindowDataset', 'PatchDataset',
     'DataError', 'generate_ipsc', 'generate_aris', 'stitch_patches', 'stitch_windows',
     'patch_boxes', 'extract_patch', 'read_split_file', 'write_split_files',
-    'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS'
+    'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS', 'is_generated'
 ]
