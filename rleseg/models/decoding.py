@@ -1,7 +1,9 @@
 """Token generation: sampling, grammar-constrained decoding and the KV-cached loop.
 
 * :func:`sample_next` picks one token per row from logits: greedy, temperature,
-  top-k and top-p (nucleus).
+  top-k and top-p (nucleus), with no host synchronisation and static shapes (the
+  nucleus is found by a radix select over the probabilities' float bits,
+  :func:`nucleus_threshold`, instead of a sort).
 * :class:`RunGrammar` is the token-type grammar of an RLE sequence, built from a
   tokenizer (:meth:`RunGrammar.from_tokenizer`): a run is a fixed tuple of fields
   (``tok.run_fields``, e.g. start/length, start/length/class, row/col/lac); a run
@@ -14,22 +16,29 @@
   logits of illegal ids to ``-inf``.
 * :func:`generate` runs the decoder autoregressively, with the KV cache or by
   recomputing the whole prefix at every step, stopping each sequence at EOS and the
-  loop when all have stopped.
+  loop when all have stopped. ``impl='static'`` (the default on CUDA) runs the
+  static-shape step of :mod:`rleseg.models.static_decode` instead (CUDA-graph captured
+  on CUDA): same tokens, no host round trip per step.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from .static_decode import StaticDecodeLoop
+
 # Field kinds of the run grammar.
 COORD, LENGTH, CLASS = 0, 1, 2
 _NEG_INF = float('-inf')
-_NUCLEUS_CANDIDATES = 64  # top-p first looks for the nucleus among this many tokens
+# Radix select of the nucleus threshold: (shift, width) of the digits of a float32's
+# bit pattern, most significant first (non-negative floats order like their bits).
+_RADIX = ((21, 11), (10, 11), (0, 10))
 _KEY = 1 << 40  # key stride between fields (> any coordinate or length value)
+Position = Union[int, Tensor]  # a sequence position: host int or (1,) device tensor
 
 
 # --------------------------------------------------------------------------- sampling
@@ -64,7 +73,14 @@ class SamplingConfig:
 
 def sample_next(logits: Tensor, cfg: SamplingConfig,
                 generator: Optional[torch.Generator] = None) -> Tensor:
-    """Pick the next token of every row.
+    """Pick the next token of every row, without a host synchronisation.
+
+    * greedy: argmax;
+    * top-k (0 < k < V): the k most likely tokens, renormalised, then top-p among them;
+    * top-p < 1 alone: the nucleus, i.e. every token whose more likely tokens hold a
+      mass < top_p (:func:`nucleus_threshold`; tokens tied with the least likely member
+      are all kept), drawn through its cumulative sum with one uniform per row;
+    * neither: the full softmax.
 
     Args:
         logits: (B, V) float; disallowed tokens may already be ``-inf``.
@@ -77,24 +93,52 @@ def sample_next(logits: Tensor, cfg: SamplingConfig,
     if cfg.strategy == 'greedy':
         return logits.argmax(dim=-1)
     logits = logits / cfg.temperature
-    vocab = logits.shape[-1]
-    if cfg.top_k <= 0 and cfg.top_p >= 1.0:
-        return _draw(logits.softmax(dim=-1), generator)
-    if 0 < cfg.top_k < vocab:
-        # top-k first, renormalised; then top-p inside the k candidates.
-        values, index = logits.topk(cfg.top_k, dim=-1)
+    if 0 < cfg.top_k < logits.shape[-1]:
+        values, index = logits.topk(cfg.top_k, dim=-1)  # sorted, most likely first
         probs = values.softmax(dim=-1)
-    else:
-        # The nucleus usually lies in the few most likely tokens: look there first and
-        # sort the whole vocabulary only for rows where it does not (same result).
-        full = logits.softmax(dim=-1)
-        probs, index = full.topk(min(vocab, _NUCLEUS_CANDIDATES), dim=-1)
-        if probs.shape[-1] < vocab and bool((probs.sum(dim=-1) < cfg.top_p).any()):
-            probs, index = full.sort(dim=-1, descending=True)
-    if cfg.top_p < 1.0:
-        # Keep a token if the mass strictly before it is < top_p (the top token always).
-        probs = probs.masked_fill(probs.cumsum(dim=-1) - probs >= cfg.top_p, 0.0)
-    return index.gather(-1, _draw(probs, generator)[:, None]).squeeze(-1)
+        if cfg.top_p < 1.0:
+            # Keep a token if the mass strictly before it is < top_p (the top token always).
+            probs = probs.masked_fill(probs.cumsum(dim=-1) - probs >= cfg.top_p, 0.0)
+        return index.gather(-1, _draw(probs, generator)[:, None]).squeeze(-1)
+    probs = logits.softmax(dim=-1)
+    if cfg.top_p >= 1.0:
+        return _draw(probs, generator)
+    outside = probs.view(torch.int32) < nucleus_threshold(probs, cfg.top_p)
+    return _draw_cumulative(probs.masked_fill(outside, 0.0), generator)
+
+
+def nucleus_threshold(probs: Tensor, top_p: float) -> Tensor:
+    """Float bits of the least likely nucleus member of every row, without sorting.
+
+    The nucleus is the set of tokens whose more likely tokens hold a mass < top_p, so
+    it is ``{i : probs[i] >= tau}`` for the value ``tau`` at which the mass counted
+    from the top first reaches top_p. Non-negative float32 values order like their
+    int32 bit patterns, so ``tau`` is found digit by digit (radix select, ``_RADIX``):
+    each pass scatters the mass of the tokens into one bin per value of the next digit
+    (one bin below and one above the range fixed so far) and keeps the digit where the
+    mass from the top reaches top_p. Three passes over (B, V), static shapes, no host
+    synchronisation. Exact up to the float rounding of the mass sums (a token whose
+    preceding mass is within ~1e-6 of top_p may fall on either side, as with a sort).
+
+    Args:
+        probs: (B, V) float32 probabilities (rows sum to 1), contiguous.
+        top_p: nucleus mass, in (0, 1).
+
+    Returns:
+        (B, 1) int32: compare with ``probs.view(torch.int32)``.
+    """
+    bits = probs.view(torch.int32)
+    tau = torch.zeros((probs.shape[0], 1), dtype=torch.int32, device=probs.device)
+    for shift, width in _RADIX:
+        size = 1 << width
+        # bin 0: below the range fixed so far, 1 + d: digit d, size + 1: above it
+        digit = ((bits >> shift) - (tau << width)).clamp_(-1, size).add_(1).long()
+        mass = probs.new_zeros(probs.shape[0], size + 2).scatter_add_(1, digit, probs)
+        reached = mass[:, 1:].flip(1).cumsum(1) >= top_p  # column j: digit size - j
+        reached[:, 0] = False  # the mass above the range is < top_p (up to rounding)
+        reached[:, -1] = True  # and the range holds the crossing (idem)
+        tau = (tau << width) + (size - reached.byte().argmax(1, keepdim=True))
+    return tau
 
 
 def _draw(probs: Tensor, generator: Optional[torch.Generator]) -> Tensor:
@@ -105,6 +149,18 @@ def _draw(probs: Tensor, generator: Optional[torch.Generator]) -> Tensor:
     # E can be exactly 0 (float resolution): keep 0 / E finite for excluded tokens.
     race.clamp_(min=torch.finfo(race.dtype).tiny)
     return (probs / race).argmax(dim=-1)
+
+
+def _draw_cumulative(weights: Tensor, generator: Optional[torch.Generator]) -> Tensor:
+    """One index per row with probability proportional to ``weights`` (B, V) (>= 0, some
+    > 0 per row): one uniform per row located in the cumulative sum (vocabulary order),
+    B random numbers instead of the race's B * V."""
+    cdf = weights.cumsum(dim=-1)
+    total = cdf[:, -1:]
+    u = torch.rand(total.shape, generator=generator, dtype=cdf.dtype, device=cdf.device)
+    # below the total in float, so the first cdf entry > u has a positive weight
+    u = torch.minimum(u * total, torch.nextafter(total, torch.zeros_like(total)))
+    return torch.searchsorted(cdf, u, right=True).squeeze(-1)
 
 
 # --------------------------------------------------------------------------- grammar
@@ -280,18 +336,21 @@ class RunGrammar:
         return GrammarState(zeros, zeros.clone(), zeros.clone(),
                             torch.zeros(batch_size, dtype=torch.bool, device=device))
 
-    def fits_run(self, position: int, max_len: int) -> bool:
+    def fits_run(self, position: Position, max_len: int) -> Union[bool, Tensor]:
         """Whether a run started at ``position`` still fits before L together with
         the tokens that must follow it (closing tokens, EOS): where it does not,
-        :meth:`allowed` leaves EOS as the only choice at a run boundary."""
+        :meth:`allowed` leaves EOS as the only choice at a run boundary. A bool, or a
+        bool tensor for a tensor position."""
         return position + self.run_length + self.closing_tokens <= max_len - 1
 
-    def allowed(self, state: GrammarState, position: int, max_len: int) -> Tensor:
+    def allowed(self, state: GrammarState, position: Position, max_len: int) -> Tensor:
         """Which ids may be emitted at ``position``.
 
         Args:
             state: current state (B,).
-            position: index in the sequence of the token being generated.
+            position: index in the sequence of the token being generated: an int, or a
+                (1,) long tensor on the state's device (static-shape decoding: no host
+                round trip).
             max_len: L; a run is only started if it fits before L (:meth:`fits_run`).
 
         Returns:
@@ -308,8 +367,9 @@ class RunGrammar:
         hi = torch.minimum(hi_static, self.num_positions - state.partial + hi_off)
         base = phase * _KEY
         boundary = phase == 0
-        blocked = state.done | boundary & (
-            (not self.fits_run(position, max_len)) | (state.min_start >= self.num_positions))
+        fits = self.fits_run(position, max_len)
+        no_room = ~fits if isinstance(fits, Tensor) else not fits
+        blocked = state.done | boundary & (no_room | (state.min_start >= self.num_positions))
         hi = torch.where(blocked, -2, base + hi)
         key = t['key'][None, :]
         ok = (key >= (base + lo)[:, None]) & (key <= hi[:, None])
@@ -317,7 +377,7 @@ class RunGrammar:
         ok[:, self.pad_id] = state.done
         return ok
 
-    def bias(self, state: GrammarState, position: int, max_len: int) -> Tensor:
+    def bias(self, state: GrammarState, position: Position, max_len: int) -> Tensor:
         """Additive logits bias (B, V): 0 where allowed, -inf elsewhere."""
         ok = self.allowed(state, position, max_len)
         return torch.zeros(ok.shape, device=ok.device).masked_fill_(~ok, _NEG_INF)
@@ -356,7 +416,25 @@ class RunGrammar:
 
 
 # --------------------------------------------------------------------------- loop
-LogitsProcessor = Callable[[int, Tensor], Tensor]
+LogitsProcessor = Callable[[Position, Tensor], Tensor]
+IMPLS = ('auto', 'eager', 'static', 'graph')
+#: impl chosen by impl='auto' per device type (others: 'eager').
+DEFAULT_IMPL = {'cuda': 'graph', 'cpu': 'eager'}
+#: host check of "all rows done" every this many static steps, per device type: a read
+#: costs nothing on the CPU, a synchronisation on a GPU.
+CHECK_EVERY = {'cuda': 16, 'cpu': 1}
+
+
+def resolve_impl(impl: str, device: torch.device, use_cache: bool) -> str:
+    """The decoding implementation :func:`generate` runs for ``impl`` on ``device``."""
+    if impl not in IMPLS:
+        raise ValueError(f'generate: impl must be one of {IMPLS}, got {impl!r}')
+    if impl == 'auto':
+        impl = DEFAULT_IMPL.get(device.type, 'eager') if use_cache else 'eager'
+    if impl != 'eager' and not use_cache:
+        raise ValueError(f"generate: impl={impl!r} needs use_cache=True (the static step "
+                         'decodes from the KV cache)')
+    return impl
 
 
 @torch.inference_mode()
@@ -364,7 +442,8 @@ def generate(decoder, memory: Tensor, prompt: Tensor, max_len: int, eos_id: int,
              pad_id: int, sampling: SamplingConfig = SamplingConfig(),
              grammar: Optional[RunGrammar] = None, use_cache: bool = True,
              stop_at_eos: bool = True, generator: Optional[torch.Generator] = None,
-             logits_processor: Optional[LogitsProcessor] = None) -> Tensor:
+             logits_processor: Optional[LogitsProcessor] = None, impl: str = 'auto',
+             check_every: Optional[int] = None) -> Tensor:
     """Autoregressive generation.
 
     Args:
@@ -381,11 +460,28 @@ def generate(decoder, memory: Tensor, prompt: Tensor, max_len: int, eos_id: int,
         stop_at_eos: stop as soon as every row has finished (else always run to L).
         generator: RNG for sampling.
         logits_processor: optional ``f(position, logits) -> logits`` applied before the
-            grammar (benchmarks use it to force EOS at a chosen length).
+            grammar (benchmarks use it to force EOS at a chosen length); ``position`` is
+            an int in the eager loop and a (1,) long device tensor in the static one.
+        impl: 'eager' (this loop, one host round trip per step), 'static' (the
+            static-shape step of :class:`~rleseg.models.static_decode.StaticDecodeLoop`,
+            run eagerly), 'graph' (the same step captured as a CUDA graph on CUDA, run
+            eagerly elsewhere) or 'auto' (``DEFAULT_IMPL`` of the device). The static
+            step needs ``use_cache``; the tokens are the same as the eager loop's.
+        check_every: static step: read the done flags on the host every this many
+            steps (default: ``CHECK_EVERY`` of the device).
 
     Returns:
         LongTensor (B, L): prompt, generated tokens, PAD after EOS.
     """
+    impl = resolve_impl(impl, memory.device, use_cache)
+    if impl != 'eager':
+        loop = StaticDecodeLoop(
+            decoder, memory, prompt, max_len, eos_id, pad_id,
+            lambda logits: sample_next(logits, sampling, generator), grammar,
+            logits_processor, capture=impl == 'graph' and memory.device.type == 'cuda',
+            generator=generator)
+        every = check_every or CHECK_EVERY.get(memory.device.type, CHECK_EVERY['cpu'])
+        return loop.run(stop_at_eos, every)
     batch, prompt_len = prompt.shape
     device = memory.device
     seq = torch.full((batch, max_len), pad_id, dtype=torch.long, device=device)

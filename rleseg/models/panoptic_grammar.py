@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .decoding import GrammarField, GrammarState, RunGrammar
+from .decoding import GrammarField, GrammarState, Position, RunGrammar
 
 
 @dataclass
@@ -91,7 +91,7 @@ class GroupGrammar(RunGrammar):
         return GroupState(base.phase, base.partial, base.min_start, base.done,
                           torch.zeros(batch_size, dtype=torch.bool, device=device))
 
-    def allowed(self, state: GroupState, position: int, max_len: int) -> Tensor:
+    def allowed(self, state: GroupState, position: Position, max_len: int) -> Tensor:
         """Which ids may be emitted at ``position`` (BoolTensor (B, V))."""
         # runs are planned with room for the closing class token (closing_tokens)
         ok = super().allowed(state, position, max_len)

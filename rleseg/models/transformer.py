@@ -9,6 +9,10 @@ The decoder supports incremental decoding with a preallocated key/value cache
 (:class:`KVCache`): self-attention keys/values live in tensors of shape
 ``(num_layers, B, heads, L, d_head)`` written in place at the current position,
 and the cross-attention keys/values of the encoder memory are computed once.
+:meth:`TransformerDecoder.step_at` is the static-shape form of a one-token step: the
+position is a device tensor, the token's keys/values are written with ``index_copy_``
+and attention runs over all L cache slots with a key mask, so the step has the same
+shapes and kernels at every position (what CUDA-graph capture needs).
 """
 from __future__ import annotations
 
@@ -167,7 +171,6 @@ class DecoderLayer(nn.Module):
         Returns:
             (B, T, d).
         """
-        drop = self.dropout if self.training else 0.0
         t = x.shape[1]
         q, k, v = self._qkv(self.norm1(x))
         if cache_k is not None:
@@ -177,6 +180,7 @@ class DecoderLayer(nn.Module):
             k, v = cache_k[:, :, :end], cache_v[:, :, :end]
         elif start != 0:
             raise ValueError('DecoderLayer.forward: start > 0 needs a KV cache')
+        drop = self.dropout if self.training else 0.0
         if t == 1:
             attn = F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
         elif start == 0:
@@ -186,6 +190,34 @@ class DecoderLayer(nn.Module):
             kpos = torch.arange(start + t, device=x.device)[None, :]
             attn = F.scaled_dot_product_attention(q, k, v, attn_mask=kpos <= qpos,
                                                   dropout_p=drop)
+        return self._cross_and_mlp(x, attn, cross_k, cross_v)
+
+    def forward_at(self, x: Tensor, cross_k: Tensor, cross_v: Tensor, cache_k: Tensor,
+                   cache_v: Tensor, position: Tensor, key_mask: Tensor) -> Tensor:
+        """One token at a device position, with static shapes (inference only).
+
+        Args:
+            x: (B, 1, d) input at ``position``.
+            cross_k, cross_v: (B, heads, M, d_head) projected memory.
+            cache_k, cache_v: (B, heads, L, d_head) this layer's cache; the token's
+                keys/values are written at ``position``. Slots not yet written must be
+                finite (the masked attention multiplies them by 0).
+            position: (1,) long tensor.
+            key_mask: (1, L) bool, True for the slots 0 .. position.
+
+        Returns:
+            (B, 1, d).
+        """
+        q, k, v = self._qkv(self.norm1(x))
+        cache_k.index_copy_(2, position, k)
+        cache_v.index_copy_(2, position, v)
+        attn = F.scaled_dot_product_attention(q, cache_k, cache_v, attn_mask=key_mask)
+        return self._cross_and_mlp(x, attn, cross_k, cross_v)
+
+    def _cross_and_mlp(self, x: Tensor, attn: Tensor, cross_k: Tensor,
+                       cross_v: Tensor) -> Tensor:
+        """Rest of the layer after self-attention: residual, cross-attention, MLP."""
+        drop = self.dropout if self.training else 0.0
         x = x + _dropout(self.self_out(self._merge(attn)), drop, self.training)
         q = self._heads(self.cross_q(self.norm2(x)))
         attn = F.scaled_dot_product_attention(q, cross_k, cross_v, dropout_p=drop)
@@ -260,8 +292,9 @@ class TransformerDecoder(nn.Module):
         head_dim = self.dim // self.num_heads
         shape = (n, b, self.num_heads, length, head_dim)
         cross = [layer.memory_kv(memory) for layer in self.layers]
+        # zeros, not empty: step_at attends over unwritten slots with weight 0
         return KVCache(
-            self_k=memory.new_empty(shape), self_v=memory.new_empty(shape),
+            self_k=memory.new_zeros(shape), self_v=memory.new_zeros(shape),
             cross_k=torch.stack([c[0] for c in cross]),
             cross_v=torch.stack([c[1] for c in cross]))
 
@@ -281,4 +314,29 @@ class TransformerDecoder(nn.Module):
             h = layer(h, cache.cross_k[i], cache.cross_v[i], cache.self_k[i],
                       cache.self_v[i], start)
         cache.length = start + tokens.shape[1]
+        return self._logits(h)
+
+    def step_at(self, tokens: Tensor, position: Tensor, cache: KVCache) -> Tensor:
+        """Static-shape incremental step (inference): one token per row at a device
+        position.
+
+        Unlike :meth:`step`, nothing is read back to the host and ``cache.length`` is
+        left alone: the caller owns the position. Same logits as :meth:`step` up to
+        float rounding (attention sums over L masked slots instead of position + 1).
+
+        Args:
+            tokens: (B, 1) input ids.
+            position: (1,) long tensor, 0 <= position < L of the cache.
+            cache: KVCache from :meth:`init_cache`.
+
+        Returns:
+            logits (B, 1, V).
+        """
+        slots = torch.arange(cache.self_k.shape[3], device=position.device)
+        key_mask = (slots <= position)[None]  # (1, L): one query, L slots
+        h = (self.token_embed(tokens) * math.sqrt(self.dim)
+             + self.pos_embed.index_select(0, position))
+        for i, layer in enumerate(self.layers):
+            h = layer.forward_at(h, cache.cross_k[i], cache.cross_v[i], cache.self_k[i],
+                                 cache.self_v[i], position, key_mask)
         return self._logits(h)
