@@ -17,3 +17,7 @@ def test_decode_speed_script_prints_a_table(tmp_path):
     early = [r for r in rows if 'stop at EOS' in r][0].split('|')
     assert early[3].strip() == '7'  # real tokens: 6 run tokens + EOS
     assert 'grammar overhead' in table and 'KV cache speed-up' in table
+    static = [line for line in table.splitlines() if line.startswith('| static step')]
+    assert len(static) == 2 and static[1].split('|')[3].strip() == '7'
+    assert 'static step' in table and 'same tokens: yes' in table
+    assert 'top-p 0.4 sampling before issue 14' in table and 'of a cached decoder step' in table
