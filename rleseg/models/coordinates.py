@@ -1,0 +1,145 @@
+"""Coordinate tokens that know where they point.
+
+The decoder's start tokens (flat ``start`` ids, or ``row`` / ``col`` ids for 2-D
+starts) name cells of the tokenizer's mask grid S x S. By default their embeddings
+(tied to the output weights) are learned from scratch, so the model must discover
+which token is which place. :func:`coordinate_code` gives each coordinate token the
+2-D sine position code (:func:`~rleseg.models.transformer.sine_position_encoding_2d`,
+the code the encoder memory carries) of its cell, evaluated on the mask grid:
+
+* flat start of cell (y, x): the full code of (y, x) (for a ``3d`` grid of N frames,
+  frame t's start of (y, x) gets the code of (y, x));
+* row token y: the row half of the code of (y, 0), zeros in the column half;
+* column token x: zeros in the row half, the column half of the code of (0, x).
+
+Each code row is scaled to unit L2 norm, the expected norm of the decoder's learned
+rows (normal init with std d^-1/2). With ``memory_size='mask'`` the code of token
+(y, x) is exactly the position code of memory cell (y, x).
+
+``coordinate_embed`` modes (:func:`apply_coordinate_embed`):
+
+* ``'init'``: the coordinate rows of the (tied) embedding start as the code and are
+  then learned like every other row.
+* ``'tied'``: the coordinate rows are ``gain * code`` with one learned scalar
+  ``gain`` (init 1); the other rows are learned (:class:`TiedCoordinateEmbedding`).
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rleseg.tokenizers import RLETokenizer
+
+from .transformer import sine_position_encoding_2d
+
+COORDINATE_EMBEDS = ('init', 'tied')
+
+
+def coordinate_code(tokenizer: RLETokenizer, dim: int) -> Tuple[Tensor, Tensor]:
+    """Coordinate token ids of the tokenizer's vocabulary and their position codes.
+
+    Args:
+        tokenizer: any rleseg tokenizer (its ``layout``, ``grid_shape``, ``order``).
+        dim: embedding size d (divisible by 4).
+
+    Returns:
+        ids (K,) long and codes (K, d) float32 with unit-norm rows, for the ``start``
+        ids and/or the ``row`` and ``col`` ids (``frame`` ids are not coordinates).
+    """
+    ranges = tokenizer.layout.ranges
+    h, w = (int(s) for s in tokenizer.grid_shape[-2:])
+    pe = sine_position_encoding_2d(h, w, dim).view(h, w, dim)
+    half = dim // 2
+    ids, codes = [], []
+    if 'start' in ranges:
+        lo, hi = ranges['start']
+        within = torch.arange(hi - lo) % (h * w)
+        if tokenizer.order == 'row':
+            rows, cols = within // w, within % w
+        else:
+            cols, rows = within // h, within % h
+        ids.append(torch.arange(lo, hi))
+        codes.append(pe[rows, cols])
+    if 'row' in ranges:
+        lo, hi = ranges['row']
+        ids.append(torch.arange(lo, hi))
+        codes.append(F.pad(pe[:hi - lo, 0, :half], (0, dim - half)))
+    if 'col' in ranges:
+        lo, hi = ranges['col']
+        ids.append(torch.arange(lo, hi))
+        codes.append(F.pad(pe[0, :hi - lo, half:], (half, 0)))
+    if not ids:
+        raise ValueError(f'coordinate_embed: the {tokenizer.scheme!r} vocabulary has no '
+                         'start / row / col tokens')
+    code = torch.cat(codes)
+    return torch.cat(ids), code / code.norm(dim=1, keepdim=True)
+
+
+class TiedCoordinateEmbedding(nn.Module):
+    """Token embedding whose coordinate rows are tied to the position code.
+
+    Drop-in for the decoder's ``nn.Embedding``: ``weight`` (V, d) is assembled from
+    the learned rows ``free_weight`` (V - K, d) and ``gain * code`` for the K coordinate
+    ids; calling the module looks ids up in ``weight``. Tied input/output embeddings
+    of the decoder therefore use the code in both places.
+
+    Args:
+        weight: (V, d) initial embedding (the decoder's); its non-coordinate rows are
+            copied into ``free_weight``.
+        ids: (K,) coordinate ids; code: (K, d) their codes (:func:`coordinate_code`).
+    """
+
+    def __init__(self, weight: Tensor, ids: Tensor, code: Tensor) -> None:
+        super().__init__()
+        vocab = weight.shape[0]
+        is_coord = torch.zeros(vocab, dtype=torch.bool)
+        is_coord[ids] = True
+        free_ids = torch.nonzero(~is_coord).flatten()
+        # weight = cat([free_weight, gain * code])[order]
+        order = torch.empty(vocab, dtype=torch.long)
+        order[free_ids] = torch.arange(len(free_ids))
+        order[ids] = torch.arange(len(ids)) + len(free_ids)
+        self.free_weight = nn.Parameter(weight.detach()[free_ids].clone())
+        self.gain = nn.Parameter(torch.ones(()))
+        self.register_buffer('code', code.to(weight.dtype).clone(), persistent=False)
+        self.register_buffer('order', order, persistent=False)
+
+    @property
+    def weight(self) -> Tensor:
+        """(V, d) embedding matrix (differentiable in ``free_weight`` and ``gain``)."""
+        return torch.cat([self.free_weight, self.gain * self.code])[self.order]
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        """ids (...) -> embeddings (..., d)."""
+        return F.embedding(tokens, self.weight)
+
+
+def apply_coordinate_embed(decoder: nn.Module, tokenizer: RLETokenizer,
+                           mode: Optional[str], option: str = 'coordinate_embed') -> None:
+    """Give the decoder's coordinate tokens the position code (in place).
+
+    Args:
+        decoder: a :class:`~rleseg.models.transformer.TransformerDecoder` (its
+            ``token_embed`` and ``dim``).
+        tokenizer: the model's tokenizer.
+        mode: None (learned from scratch, unchanged), ``'init'`` or ``'tied'``.
+        option: config name used in error messages.
+    """
+    if mode is None:
+        return
+    if mode not in COORDINATE_EMBEDS:
+        raise ValueError(f'{option} must be None or one of {COORDINATE_EMBEDS}, got '
+                         f'{mode!r}')
+    ids, code = coordinate_code(tokenizer, decoder.dim)
+    if mode == 'init':
+        with torch.no_grad():
+            decoder.token_embed.weight[ids] = code.to(decoder.token_embed.weight)
+        return
+    if 'start' in tokenizer.layout.ranges and len(tokenizer.grid_shape) == 3:
+        raise ValueError(f"{option}='tied' needs one code per start token, but flat starts "
+                         f'over {tokenizer.grid_shape[0]} frames repeat the spatial code; '
+                         "use 'init' or starts='2d'")
+    decoder.token_embed = TiedCoordinateEmbedding(decoder.token_embed.weight, ids, code)
