@@ -2,16 +2,8 @@
 # on the generated ARIS-like demo data: the CPU demo / test scale of
 # mask2former_aris.py.
 # Schedule: schedule_tiny as is (200 AdamW iterations), like the token model's.
-_base_ = [
-    './_base_/models/mask2former_tiny.py', './_base_/datasets/aris_demo.py',
-    './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py'
-]
-custom_imports = dict(imports=['rleseg', 'mmdet.models'], allow_failed_imports=False)
-custom_hooks = _base_.custom_hooks + [dict(type='PyTorchDeformAttnHook')]
-num_classes = _base_.num_classes
-model = dict(
-    decode_head=dict(
-        num_classes=num_classes,
-        loss_cls=dict(class_weight=[1.0] * num_classes + [0.1])))
-val_evaluator = dict(_delete_=True, type='PerClassSegMetric')
-test_evaluator = dict(_delete_=True, type='PerClassSegMetric')
+_base_ = ['./_base_/models/mask2former_tiny.py', './_base_/datasets/aris_demo.py',
+          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
+model = dict(decode_head=dict(
+    num_classes=_base_.num_classes,
+    loss_cls=dict(class_weight=[1.0] * _base_.num_classes + [0.1])))

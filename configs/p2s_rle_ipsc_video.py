@@ -8,40 +8,13 @@
 # resized frames, sliding 640 x 640 windows (max merge), top-p 0.4; overlapping window
 # predictions are merged per frame (mode) and every test frame is scored once at full
 # resolution (VideoFrameMetric). Schedule as p2s_rle_ipsc.py.
-_base_ = [
-    './_base_/models/p2s_rle.py', './_base_/datasets/ipsc_video.py',
-    './_base_/default_runtime.py',
-    './_base_/schedules/schedule_p2s_40k.py'
-]
-
-window = 8
-tokenizer = dict(
-    scheme='tac', mask_size=80, num_classes=3, max_length=None, starts='flat', order='row',
-    window=window, max_seq_len=3072, pad_weight=0.1, subsample=dict(factor=8, mode='nearest'))
-data_preprocessor = dict(
-    type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53] * window,
-    std=[58.395, 57.12, 57.375] * window, bgr_to_rgb=False, pad_val=0, seg_pad_val=255)
+_base_ = ['./_base_/models/p2s_rle.py', './_base_/datasets/ipsc_video.py',
+          './_base_/default_runtime.py', './_base_/schedules/schedule_p2s_40k.py']
+# N frames stacked along channels (FormatWindow layout 'channels'): the preprocessor
+# repeats the per-frame mean / std N times; the IPSC frames are grey, so BGR order is
+# kept (bgr_to_rgb only acts on 3 channels).
 model = dict(
-    type='Pix2SeqVideoSegmentor', fusion='middle', tokenizer=tokenizer,
-    data_preprocessor=data_preprocessor,
-    test_cfg=dict(mode='slide', crop_size=(640, 640), stride=(640, 640), merge='max',
-                  window_batch=2))
-
-meta_keys = _base_.video_meta_keys + ('token_stats', )
-train_pipeline = _base_.train_load + [
-    _base_.train_augment[0],                     # WindowBroadcast(resize, patch, flip)
-    dict(type='RLETokenize', tokenizer=tokenizer, empty_keep_prob=0.1),
-    dict(type='FormatWindow', layout='channels'),
-    dict(type='PackRLESegInputs', meta_keys=meta_keys),
-]
-test_pipeline = _base_.test_load + [dict(type='PackRLESegInputs', meta_keys=meta_keys)]
-train_dataloader = dict(
-    batch_size=2, dataset=dict(window=window, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(window=window, stride=window, pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(
-    _delete_=True, type='VideoFrameMetric', merge='mode',
-    metric=dict(type='PerClassSegMetric'))
-test_evaluator = val_evaluator
-
-custom_hooks = [dict(type='SafeCheckpointHook'), dict(type='VocabLayoutHook')]
+    type='Pix2SeqVideoSegmentor', fusion='middle',
+    tokenizer=dict(scheme='tac', window=_base_.window, max_seq_len=3072),
+    data_preprocessor=dict(bgr_to_rgb=False), test_cfg=dict(window_batch=2))
+train_dataloader = dict(batch_size=2)

@@ -1,13 +1,7 @@
 # UNet s5-d16 + FCN head (mmseg's model, from scratch, 16 base channels) on the
 # generated ARIS-like demo data: the CPU demo / test scale of unet_aris.py.
 # Schedule: schedule_tiny as is (200 AdamW iterations), like the token model's.
-_base_ = [
-    './_base_/models/unet_tiny.py', './_base_/datasets/aris_demo.py',
-    './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py'
-]
-num_classes = _base_.num_classes
-model = dict(
-    decode_head=dict(num_classes=num_classes),
-    auxiliary_head=dict(num_classes=num_classes))
-val_evaluator = dict(_delete_=True, type='PerClassSegMetric')
-test_evaluator = dict(_delete_=True, type='PerClassSegMetric')
+_base_ = ['./_base_/models/unet_tiny.py', './_base_/datasets/aris_demo.py',
+          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
+model = dict(decode_head=dict(num_classes=_base_.num_classes),
+             auxiliary_head=dict(num_classes=_base_.num_classes))

@@ -2,10 +2,12 @@
 
 A Pix2Seq segmentor's data samples carry, besides ``pred_sem_seg``, the generated
 ``pred_tokens`` and a ``decode_report`` (plain dict of ints: ``num_tokens``,
-``num_runs``, ``num_dropped_tokens``, ``num_dropped_runs``, ``truncated``), and, when
-the test pipeline tokenises the ground truth, ``gt_tokens`` (padded with id 0) and
-``token_stats`` (``RLETokenize``'s counts; ``truncated`` = 1 when the ground truth
-needs more than L tokens).
+``num_runs``, ``num_dropped_tokens``, ``num_dropped_runs``, ``truncated``), and the
+ground truth's own sequence at the model's input size, written by the model's data
+preprocessor (``Pix2SeqDataPreProcessor``; or ``RLETokenize`` in the pipeline):
+``gt_tokens`` (padded with id 0; (windows, L) for sliding-window models, counted
+together) and ``token_stats`` (counts; ``truncated`` > 0 when the ground truth, or one
+of its windows, needs more than L tokens).
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Pix2Seq panoptic segmentor: instance-wise / class-wise RLE sequences out.
 
-Same network and training as :class:`~rleseg.models.Pix2SeqSegmentor` (the
-``RLETokenize`` transform writes the grouped targets from ``gt_seg_map`` and
-``gt_instance_map``); inference generates with :class:`~rleseg.models.panoptic_grammar.
+Same network and training as :class:`~rleseg.models.Pix2SeqSegmentor` (the data
+preprocessor, or ``RLETokenize``, writes the grouped targets from the class map and the
+instance map); inference generates with :class:`~rleseg.models.panoptic_grammar.
 GroupGrammar` constraints, decodes the groups with the tokenizer and scores each
 instance by the model's probability of its class token.
 """
@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import InstanceData, PixelData
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
@@ -48,6 +47,9 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
     * ``pred_panoptic_seg``: PixelData ``sem_seg`` (1, H, W) = class + id *
       ``INSTANCE_OFFSET`` (mmdet's panoptic encoding);
     * ``pred_tokens`` (L,) and ``decode_report`` (dict of ints incl. ``num_groups``).
+
+    With ``test_cfg.oracle`` the sequences are the ground truth's own (every instance
+    scored 1).
     """
 
     def __init__(self, tokenizer: dict, score_thr: float = 0.0, **kwargs) -> None:
@@ -115,12 +117,13 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
         """Generate, decode the groups and return maps and instances at ``ori_shape``
         (see the class docstring)."""
-        if data_samples is None:
-            data_samples = [SegDataSample(metainfo=dict(
-                ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:]))
-                for _ in range(inputs.shape[0])]
-        tokens = self.generate_tokens(inputs)
-        probs = self.token_probabilities(inputs, tokens)
+        data_samples = self._samples_or_default(inputs, data_samples)
+        if self.test_cfg['oracle']:
+            tokens = self.oracle_tokens(self.ground_truth_inputs(inputs, data_samples))
+            probs = None
+        else:
+            tokens = self.generate_tokens(inputs)
+            probs = self.token_probabilities(inputs, tokens)
         for i, (sample, (pred, scores, report)) in enumerate(
                 zip(data_samples, self.decode_panoptic(tokens, probs))):
             maps = torch.from_numpy(np.stack([pred.semantic, pred.instances]).astype(

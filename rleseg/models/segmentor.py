@@ -2,9 +2,11 @@
 
 backbone (any mmseg backbone) -> 1x1 projection to d -> transformer encoder ->
 autoregressive transformer decoder over the tokenizer's vocabulary. Training is
-teacher forcing on the sequences written by the ``RLETokenize`` transform; inference
-generates tokens (KV cache, sampling, grammar constraints) and decodes them with the
-same tokenizer into a class mask.
+teacher forcing on the ground truth's sequences, written by the model's
+:class:`~rleseg.models.Pix2SeqDataPreProcessor` (or by the ``RLETokenize`` transform in
+the data workers); inference generates tokens (KV cache, sampling, grammar constraints)
+and decodes them with the same tokenizer into a class mask. With ``test_cfg.oracle``
+the ground truth's own tokens are decoded instead: the token ceiling.
 """
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from torch import Tensor, nn
 
 from rleseg.tokenizers import VocabLayout, build_tokenizer
 
+from .data_preprocessor import Pix2SeqDataPreProcessor, encode_patches, ground_truth_stack
 from .decoding import RunGrammar, SamplingConfig, generate
 from .hooks import check_layout
-from .sliding import predict_sliding
+from .sliding import PatchPredictor, predict_sliding
 from .transformer import TransformerDecoder, TransformerEncoder, sine_position_encoding_2d
 
 DEFAULT_TEST_CFG = dict(
@@ -38,6 +41,7 @@ DEFAULT_TEST_CFG = dict(
     use_cache=True,          # KV cache (False: recompute the prefix each step)
     stop_at_eos=True,        # stop each sequence at EOS (False: always generate L)
     seed=0,                  # sampling seed per predict call (None: global RNG)
+    oracle=False,            # True: decode the ground truth's own tokens (token ceiling)
 )
 DEFAULT_LOSS = dict(
     pad_weight=None,         # None: the tokenizer's weights; else weight of PAD/EOS targets
@@ -55,8 +59,9 @@ class Pix2SeqSegmentor(BaseSegmentor):
     Args:
         backbone: mmseg backbone config (e.g. ResNet; ``frozen_stages`` and
             ``init_cfg`` are honoured by the backbone itself).
-        tokenizer: ``rleseg.tokenizers.build_tokenizer`` config; must equal the one of
-            the ``RLETokenize`` transform. The vocabulary layout is derived from it.
+        tokenizer: ``rleseg.tokenizers.build_tokenizer`` config. The vocabulary layout is
+            derived from it; a ``Pix2SeqDataPreProcessor`` is bound to it (and an
+            ``RLETokenize`` transform, if used, must have the same config).
         d_model: transformer width d (paper 256).
         encoder: dict(num_layers, num_heads, mlp_dim, dropout) (paper 6, 8, 1024).
         decoder: same keys for the decoder (paper 6, 8, 1024).
@@ -64,8 +69,12 @@ class Pix2SeqSegmentor(BaseSegmentor):
         feature_channels: channels of that output (None: inferred by a dry run).
         loss: see ``DEFAULT_LOSS``.
         train_cfg: unused (kept for mmseg symmetry).
-        test_cfg: see ``DEFAULT_TEST_CFG``.
-        data_preprocessor, init_cfg: as for any mmseg segmentor.
+        test_cfg: see ``DEFAULT_TEST_CFG``. ``oracle=True`` predicts from the ground
+            truth (needs ``gt_sem_seg`` in the samples): tokenise it at the input size,
+            decode, upsample and post-process exactly as generated tokens, in 'whole'
+            and 'slide' mode (see :meth:`oracle_tokens`).
+        data_preprocessor: usually ``Pix2SeqDataPreProcessor`` (tokenises the ground
+            truth with this model's tokenizer); init_cfg: as for any mmseg segmentor.
     """
 
     def __init__(self,
@@ -102,6 +111,8 @@ class Pix2SeqSegmentor(BaseSegmentor):
         self.task_id = int(self.vocab_layout.special[self.tokenizer.task])
         ranges = self.vocab_layout.ranges
         self._class_ranges = [tuple(ranges[k]) for k in ('class', 'lac') if k in ranges]
+        if isinstance(self.data_preprocessor, Pix2SeqDataPreProcessor):
+            self.data_preprocessor.bind(self.tokenizer, self.test_cfg)
 
     # ------------------------------------------------------------------ building
     def _infer_channels(self) -> int:
@@ -168,8 +179,9 @@ class Pix2SeqSegmentor(BaseSegmentor):
             dict with ``loss_ce`` and ``acc_tok`` (accuracy over non-PAD targets, %).
         """
         if not data_samples or not hasattr(data_samples[0], 'gt_tokens'):
-            raise KeyError('Pix2SeqSegmentor.loss: data samples have no gt_tokens; add '
-                           'RLETokenize and PackRLESegInputs to the train pipeline')
+            raise KeyError('Pix2SeqSegmentor.loss: data samples have no gt_tokens; use '
+                           "data_preprocessor=dict(type='Pix2SeqDataPreProcessor', ...) (or "
+                           'RLETokenize + PackRLESegInputs in the train pipeline)')
         device = inputs.device
         tokens = torch.stack([s.gt_tokens for s in data_samples]).to(device).long()
         weights = torch.stack([s.gt_token_weights for s in data_samples]).to(device).float()
@@ -251,10 +263,9 @@ class Pix2SeqSegmentor(BaseSegmentor):
             if not self.grammar.fits_run(report['num_tokens'] - 1, limit):
                 report['truncated'] = 1
 
-    def _predict_grids(self, inputs: Tensor) -> Tuple[np.ndarray, Tensor, List[dict]]:
-        """Patches (B, C, h, w) -> decoded grids (B, N, S, S) int64 (N = 1 for images),
-        tokens (B, L) and decode reports."""
-        tokens = self.generate_tokens(inputs)
+    def _grids_of(self, tokens: Tensor) -> Tuple[np.ndarray, Tensor, List[dict]]:
+        """Tokens (B, L) -> decoded grids (B, N, S, S) int64 (N = 1 for images), the
+        tokens and decode reports."""
         masks, reports = self.decode_tokens(tokens)
         self.mark_length_limited(reports)
         grids = np.stack(masks).astype(np.int64)
@@ -262,10 +273,34 @@ class Pix2SeqSegmentor(BaseSegmentor):
             grids = grids[:, None]
         return grids, tokens, reports
 
-    def _predict_whole(self, inputs: Tensor) -> Tuple[Tensor, Tensor, List[dict]]:
+    def _predict_grids(self, inputs: Tensor) -> Tuple[np.ndarray, Tensor, List[dict]]:
+        """Patches (B, C, h, w) -> generated tokens decoded (see :meth:`_grids_of`)."""
+        return self._grids_of(self.generate_tokens(inputs))
+
+    def oracle_tokens(self, ground_truth: Tensor) -> Tensor:
+        """Ground-truth patches (B, K, h, w) (:meth:`ground_truth_inputs`) -> their own
+        token sequences (B, L), encoded by the model's tokenizer."""
+        enc = encode_patches(self.tokenizer, ground_truth.round().long().cpu().numpy())
+        return torch.from_numpy(enc.tokens).to(ground_truth.device)
+
+    def _oracle_grids(self, ground_truth: Tensor) -> Tuple[np.ndarray, Tensor, List[dict]]:
+        """Ground-truth patches (B, K, h, w) -> their tokens decoded (token ceiling)."""
+        return self._grids_of(self.oracle_tokens(ground_truth))
+
+    def ground_truth_inputs(self, inputs: Tensor, data_samples: SampleList) -> Tensor:
+        """The samples' ground truth at the input size, (B, K, H, W) float on the inputs'
+        device: the class map's channels (+ the instance map for scheme 'instance'),
+        resized (nearest) and padded as the preprocessor did the images."""
+        pad = int(getattr(self.data_preprocessor, 'seg_pad_val', 255))
+        stacks = [ground_truth_stack(s, self.tokenizer, inputs.shape[-2:], pad)
+                  for s in data_samples]
+        return torch.from_numpy(np.stack(stacks)).to(inputs.device, torch.float32)
+
+    def _predict_whole(self, inputs: Tensor, predict_patches: Optional[PatchPredictor] = None
+                       ) -> Tuple[Tensor, Tensor, List[dict]]:
         """Patches (B, C, h, w) -> masks (B, N, h, w) (decoded grids upsampled, nearest),
-        tokens (B, L), reports."""
-        grids, tokens, reports = self._predict_grids(inputs)
+        tokens (B, L), reports. ``predict_patches``: default :meth:`_predict_grids`."""
+        grids, tokens, reports = (predict_patches or self._predict_grids)(inputs)
         grid = torch.from_numpy(grids).to(inputs.device)
         up = F.interpolate(grid.float(), size=inputs.shape[-2:], mode='nearest').long()
         return up, tokens, reports
@@ -281,16 +316,19 @@ class Pix2SeqSegmentor(BaseSegmentor):
         images), ``pred_tokens`` (LongTensor (L,), or (windows, L) in slide mode) and
         ``decode_report`` (dict of ints; summed over windows in slide mode;
         ``truncated`` counts generations that reached L, see
-        :meth:`mark_length_limited`).
+        :meth:`mark_length_limited`). With ``test_cfg.oracle`` the tokens are the ground
+        truth's (:meth:`oracle_tokens`), over the same windows in slide mode.
         """
-        if data_samples is None:
-            data_samples = [SegDataSample(metainfo=dict(
-                ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:]))
-                for _ in range(inputs.shape[0])]
+        data_samples = self._samples_or_default(inputs, data_samples)
+        predictor = self._predict_grids
+        if self.test_cfg['oracle']:
+            inputs, predictor = self.ground_truth_inputs(inputs, data_samples), \
+                self._oracle_grids
         if self.test_cfg['mode'] == 'slide':
-            results = [self._predict_slide(inputs[i:i + 1]) for i in range(len(inputs))]
+            results = [self._predict_slide(inputs[i:i + 1], predictor)
+                       for i in range(len(inputs))]
         elif self.test_cfg['mode'] == 'whole':
-            masks, tokens, reports = self._predict_whole(inputs)
+            masks, tokens, reports = self._predict_whole(inputs, predictor)
             results = [(masks[i], tokens[i], reports[i]) for i in range(len(inputs))]
         else:
             raise ValueError(f"Pix2SeqSegmentor: test_cfg.mode must be 'whole' or 'slide', "
@@ -302,7 +340,17 @@ class Pix2SeqSegmentor(BaseSegmentor):
             sample.decode_report = report
         return data_samples
 
-    def _predict_slide(self, image: Tensor) -> Tuple[Tensor, Tensor, dict]:
+    @staticmethod
+    def _samples_or_default(inputs: Tensor, data_samples: OptSampleList) -> SampleList:
+        """The data samples, or bare ones (ori_shape = img_shape = input size)."""
+        if data_samples is not None:
+            return data_samples
+        return [SegDataSample(metainfo=dict(ori_shape=inputs.shape[2:],
+                                            img_shape=inputs.shape[2:]))
+                for _ in range(inputs.shape[0])]
+
+    def _predict_slide(self, image: Tensor, predict_patches: PatchPredictor
+                       ) -> Tuple[Tensor, Tensor, dict]:
         """One image (1, C, H, W) -> stitched mask (N, H, W), tokens (W', L), report."""
         cfg = self.test_cfg
         if cfg['crop_size'] is None:
@@ -310,7 +358,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
         crop = tuple(cfg['crop_size'])
         stride = tuple(cfg['stride'] or crop)
         mask, tokens, reports = predict_sliding(
-            image[0], self._predict_grids, crop, stride, cfg['merge'], cfg['window_batch'],
+            image[0], predict_patches, crop, stride, cfg['merge'], cfg['window_batch'],
             self.tokenizer.num_classes)
         report = {k: int(sum(r[k] for r in reports)) for k in reports[0]}
         report['num_windows'] = len(reports)

@@ -14,10 +14,37 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rleseg.datasets.patching import patch_boxes, stitch_patches
+from rleseg.datasets.patching import Box, patch_boxes, stitch_patches
 
 # (B, C, P, P) images -> (grids (B, N, S, S) int array, tokens (B, L), reports)
 PatchPredictor = Callable[[Tensor], Tuple[np.ndarray, Tensor, List[dict]]]
+
+
+def window_grid(image: Tensor, crop_size: Sequence[int], stride: Sequence[int]
+                ) -> Tuple[List[Box], Tensor]:
+    """The sliding-window grid of one image and the image zero-padded to cover it.
+
+    Args:
+        image: (C, H, W) tensor (a normalised image, or ground-truth maps as floats).
+        crop_size: (P_h, P_w) patch size.
+        stride: (s_h, s_w) grid steps (<= patch size).
+
+    Returns:
+        boxes ``(y0, x0, y1, x1)`` row by row, and the (C, H', W') padded image from
+        which every box can be sliced.
+    """
+    _, h, w = image.shape
+    boxes = patch_boxes((h, w), (int(crop_size[0]), int(crop_size[1])),
+                        (int(stride[0]), int(stride[1])))
+    bottom = max(b[2] for b in boxes) - h
+    right = max(b[3] for b in boxes) - w
+    padded = F.pad(image, (0, right, 0, bottom)) if bottom or right else image
+    return boxes, padded
+
+
+def crop_windows(padded: Tensor, boxes: Sequence[Box]) -> Tensor:
+    """(C, H', W') padded image and boxes -> (len(boxes), C, P_h, P_w) crops."""
+    return torch.stack([padded[:, y0:y1, x0:x1] for y0, x0, y1, x1 in boxes])
 
 
 def predict_sliding(image: Tensor, predict_patches: PatchPredictor,
@@ -27,7 +54,7 @@ def predict_sliding(image: Tensor, predict_patches: PatchPredictor,
     """Predict one image window by window.
 
     Args:
-        image: (C, H, W) normalised image.
+        image: (C, H, W) normalised image (or, for the token ceiling, ground-truth maps).
         predict_patches: the model's patch predictor.
         crop_size: (P_h, P_w) patch size.
         stride: (s_h, s_w) grid steps (<= patch size).
@@ -39,17 +66,11 @@ def predict_sliding(image: Tensor, predict_patches: PatchPredictor,
         mask (N, H, W) long on the image's device, tokens (windows, L), one report per
         window.
     """
-    _, h, w = image.shape
-    ph, pw = int(crop_size[0]), int(crop_size[1])
-    boxes = patch_boxes((h, w), (ph, pw), (int(stride[0]), int(stride[1])))
-    bottom = max(b[2] for b in boxes) - h
-    right = max(b[3] for b in boxes) - w
-    padded = F.pad(image, (0, right, 0, bottom)) if bottom or right else image
+    h, w = image.shape[-2:]
+    boxes, padded = window_grid(image, crop_size, stride)
     grids, tokens, reports = [], [], []
     for i in range(0, len(boxes), window_batch):
-        crops = torch.stack([padded[:, y0:y1, x0:x1]
-                             for y0, x0, y1, x1 in boxes[i:i + window_batch]])
-        g, t, r = predict_patches(crops)
+        g, t, r = predict_patches(crop_windows(padded, boxes[i:i + window_batch]))
         grids.append(g)
         tokens.append(t)
         reports.extend(r)

@@ -1,7 +1,9 @@
-"""The shipped configs: every one builds its model; the tiny IPSC config trains,
-checkpoints, resumes and evaluates through mmengine exactly as tools/train.py and
-tools/test.py run it."""
+"""The shipped configs: every one builds its model, token models share the dataset
+pipelines of the other paradigms unchanged; the tiny IPSC config trains, checkpoints,
+resumes and evaluates through mmengine exactly as tools/train.py and tools/test.py run
+it."""
 import os.path as osp
+from glob import glob
 
 import pytest
 from mmengine.registry import init_default_scope
@@ -17,17 +19,44 @@ init_default_scope('mmseg')
 # The semantic image configs (video and panoptic configs are tested with their models).
 IMAGE_CONFIGS = [f'configs/p2s_rle_{name}.py'
                  for name in ('ipsc', 'aris', 'ipsc_tiny', 'aris_tiny')]
+ALL_CONFIGS = sorted(glob('configs/*.py'))
+# token model -> a model of another paradigm on the same dataset config
+SAME_DATA = {'p2s_rle_ipsc': 'unet_ipsc', 'p2s_rle_aris': 'deeplabv3plus_aris',
+             'p2s_rle_ipsc_tiny': 'mask2former_ipsc_tiny', 'p2s_rle_aris_tiny': 'unet_aris_tiny',
+             'p2s_rle_ipsc_panoptic': 'mask2former_ipsc_panoptic',
+             'p2s_rle_ipsc_panoptic_tiny': 'unet_ipsc_panoptic_tiny'}
+
+
+def _pipelines(cfg):
+    return [cfg[f'{split}_dataloader'].dataset.pipeline for split in ('train', 'test')]
+
+
+@pytest.mark.parametrize('path', ALL_CONFIGS, ids=osp.basename)
+def test_every_config_builds_without_tokenizing_in_its_pipelines(path):
+    cfg = load_config(path)
+    model = MODELS.build(cfg.model)
+    steps = [t['type'] for pipeline in _pipelines(cfg) for t in pipeline
+             if isinstance(t, dict)]
+    assert 'RLETokenize' not in steps and steps
+    assert hasattr(model, 'tokenizer') == osp.basename(path).startswith('p2s_rle')
+
+
+@pytest.mark.parametrize('token_model', sorted(SAME_DATA))
+def test_token_models_share_the_dataset_pipelines(token_model):
+    ours = load_config(f'configs/{token_model}.py')
+    theirs = load_config(f'configs/{SAME_DATA[token_model]}.py')
+    assert _pipelines(ours) == _pipelines(theirs)
+    assert ours.test_evaluator == theirs.test_evaluator
 
 
 @pytest.mark.parametrize('path', IMAGE_CONFIGS, ids=osp.basename)
 def test_config_builds_its_model(path):
     cfg = load_config(path)
     model = MODELS.build(cfg.model)
-    pipeline = cfg.train_dataloader.dataset.pipeline
-    tokenize = [t for t in pipeline if t['type'] == 'RLETokenize']
-    assert len(tokenize) == 1 and pipeline[-1]['type'] == 'PackRLESegInputs'
-    # the transform writes targets in the model's vocabulary
-    assert dict(tokenize[0]['tokenizer']) == dict(cfg.model.tokenizer)
+    # the model tokenises the ground truth with its own tokenizer
+    assert cfg.model.data_preprocessor.type == 'Pix2SeqDataPreProcessor'
+    assert model.data_preprocessor.tokenizer is model.tokenizer
+    assert model.data_preprocessor.empty_keep_prob == (1.0 if 'tiny' in path else 0.1)
     assert {h['type'] for h in cfg.custom_hooks} >= {'VocabLayoutHook'}
     if 'tiny' not in path:  # paper sizes (TOKENIZATION.md section 10)
         assert model.decoder.dim == 256 and len(model.decoder.layers) == 6
@@ -67,6 +96,7 @@ def test_tiny_config_trains_resumes_and_tests(tmp_path):
                              osp.join(work_dir, 'iter_6.pth'))
     metrics = Runner.from_cfg(cfg).test()
     assert any(k.startswith('mDice') or 'Dice' in k for k in metrics), metrics
+    assert metrics['seq_gt_tokens_per_image'] > 2        # the preprocessor's GT tokens
     # a config with another vocabulary layout refuses the checkpoint
     options['model.tokenizer.max_length'] = 8
     cfg = apply_test_options(load_config('configs/p2s_rle_ipsc_tiny.py', options, work_dir),

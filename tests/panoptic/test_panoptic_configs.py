@@ -4,6 +4,7 @@ import os.path as osp
 from glob import glob
 
 import pytest
+from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmseg.registry import DATASETS, MODELS
@@ -21,8 +22,7 @@ def test_panoptic_config_builds_its_model(path):
     model = MODELS.build(cfg.model)
     assert model.tokenizer.scheme == 'instance' and model.test_cfg['mode'] == 'whole'
     train, test = cfg.train_dataloader.dataset.pipeline, cfg.test_dataloader.dataset.pipeline
-    tokenize = [t for t in train if t['type'] == 'RLETokenize']
-    assert len(tokenize) == 1 and dict(tokenize[0]['tokenizer']) == dict(cfg.model.tokenizer)
+    assert model.data_preprocessor.tokenizer is model.tokenizer
     for pipeline in (train, test):
         loads = [t for t in pipeline if t['type'] == 'LoadSegAnnotations']
         assert loads[0]['with_instances'] and pipeline[-1]['type'] == 'PackRLESegInputs'
@@ -34,8 +34,10 @@ def test_tiny_panoptic_targets_have_one_group_per_cell(demo_root):
     cfg = load_config('configs/p2s_rle_ipsc_panoptic_tiny.py',
                       {'train_dataloader.dataset.data_root': demo_root})
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    for index in (0, 5, 17):
-        sample = dataset[index]['data_samples']
+    model = MODELS.build(cfg.model)
+    data = model.data_preprocessor(pseudo_collate([dataset[i] for i in (0, 5, 17)]),
+                                   training=True)
+    for sample in data['data_samples']:
         cells = sample.gt_instance_map.data.unique()
         stats = sample.metainfo['token_stats']
         assert stats['num_groups'] == int((cells > 0).sum()) > 0 and stats['truncated'] == 0

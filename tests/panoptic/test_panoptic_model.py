@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import PixelData
-from mmseg.registry import METRICS, MODELS
+from mmseg.registry import METRICS, MODELS, TRANSFORMS
 from mmseg.structures import SegDataSample
 
 import rleseg  # noqa: F401
@@ -128,3 +128,28 @@ def test_panoptic_model_needs_a_panoptic_tokenizer():
                           tokenizer=dict(scheme='mc', mask_size=S, num_classes=3),
                           d_model=32, encoder=dict(num_layers=1, num_heads=4, mlp_dim=64),
                           decoder=dict(num_layers=1, num_heads=4, mlp_dim=64)))
+
+
+def test_preprocessor_instance_targets_and_the_oracle_round_trip():
+    """The data preprocessor writes RLETokenize's instance sequences; the token ceiling
+    (test_cfg.oracle) decodes them into the instances at ori_shape, every score 1."""
+    model = _model(data_preprocessor=dict(type='Pix2SeqDataPreProcessor', mean=[0.0] * 3,
+                                          std=[1.0] * 3, size=(SIZE, SIZE)))
+    sem, inst = _scene()
+    sample = SegDataSample(metainfo=dict(ori_shape=(SIZE, SIZE), img_shape=(SIZE, SIZE)))
+    sample.gt_sem_seg = PixelData(data=torch.from_numpy(sem[None].astype(np.int64)))
+    sample.gt_instance_map = PixelData(data=torch.from_numpy(inst[None]))
+    data = dict(inputs=[torch.zeros(3, SIZE, SIZE, dtype=torch.uint8)],
+                data_samples=[sample])
+    out = model.data_preprocessor(data, training=True)['data_samples'][0]
+    expected = TRANSFORMS.build(dict(type='RLETokenize', tokenizer=model.tokenizer.config()))(
+        dict(gt_seg_map=sem, gt_instance_map=inst))
+    assert torch.equal(out.gt_tokens, torch.from_numpy(expected['gt_tokens']))
+    assert out.metainfo['token_stats'] == expected['token_stats']
+    model.test_cfg['oracle'] = True
+    pred = model.eval().predict(torch.zeros(1, 3, SIZE, SIZE), [out])[0]
+    big = lambda a: np.repeat(np.repeat(a, 2, axis=0), 2, axis=1)  # noqa: E731
+    decoded, _ = model.tokenizer.decode_panoptic(expected['gt_tokens'])
+    assert np.array_equal(pred.pred_sem_seg.data[0].numpy(), big(decoded.semantic))
+    assert np.array_equal(pred.pred_instance_map.data[0].numpy(), big(decoded.instances))
+    assert pred.pred_instances.scores.tolist() == [1.0, 1.0, 1.0]

@@ -23,16 +23,17 @@ def test_video_config_builds_its_model(path):
     train, test = cfg.train_dataloader.dataset, cfg.test_dataloader.dataset
     assert train.type == test.type == 'VideoWindowDataset'
     assert train.window == test.window == tok.window and 1 <= test.stride <= tok.window
-    tokenize = [t for t in train.pipeline if t['type'] == 'RLETokenize']
-    assert len(tokenize) == 1 and dict(tokenize[0]['tokenizer']) == dict(cfg.model.tokenizer)
-    assert train.pipeline[-1]['type'] == test.pipeline[-1]['type'] == 'PackRLESegInputs'
+    # the video dataset pipelines as they are; the model tokenises the window's masks
+    assert train.pipeline[-1]['type'] == test.pipeline[-1]['type'] == 'PackSegInputs'
+    assert model.data_preprocessor.tokenizer is tok
     assert cfg.test_evaluator.type == 'VideoFrameMetric'
     assert {h['type'] for h in cfg.custom_hooks} >= {'VocabLayoutHook'}
     static = 'static' in path
     assert bool(train.get('static')) == bool(test.get('static')) == static
     assert tok.task == ('static_video' if static else 'video')
-    channels = len(cfg.model.data_preprocessor.mean)
-    assert channels == (3 if static else 3 * tok.window)
+    # per-frame statistics, repeated over the N stacked frames by the preprocessor
+    model.data_preprocessor.match_channels(3 if static else 3 * tok.window)
+    assert model.data_preprocessor.mean.shape[0] == (3 if static else 3 * tok.window)
     if not static:
         assert model.fusion == ('late' if 'late' in path else 'middle')
     if 'tiny' not in path:                          # paper scale
@@ -61,3 +62,5 @@ def test_tiny_video_config_trains_and_scores_every_test_frame(tmp_path, demo_roo
     assert metrics['num_windows'] == 3 and metrics['num_frames'] == 12
     assert metrics['num_images'] == 12 and metrics['predictions_per_frame'] == 1.0
     assert 0.0 <= metrics['aAcc'] <= 100.0 and 'seq_tokens_per_frame' in metrics
+    # ground-truth sequences made by the model's preprocessor at the input size
+    assert metrics['seq_gt_tokens_per_frame'] > 0 and metrics['seq_gt_truncated_pct'] >= 0

@@ -3,6 +3,7 @@ and the static-video model (image model on frame 0, window sequence out)."""
 import numpy as np
 import pytest
 import torch
+from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
@@ -20,12 +21,12 @@ def _tokenizer(scheme, task=None):
                 subsample=dict(factor=2), max_seq_len=160, task=task)
 
 
-def _model(scheme, fusion, model_type='Pix2SeqVideoSegmentor', task=None):
+def _model(scheme, fusion, model_type='Pix2SeqVideoSegmentor', task=None, **kwargs):
     torch.manual_seed(0)
     cfg = dict(type=model_type, backbone=BACKBONE, tokenizer=_tokenizer(scheme, task),
                d_model=32, encoder=dict(num_layers=2, num_heads=4, mlp_dim=64, dropout=0.0),
                decoder=dict(num_layers=2, num_heads=4, mlp_dim=64, dropout=0.0),
-               test_cfg=dict(sampling=dict(strategy='greedy')))
+               test_cfg=dict(sampling=dict(strategy='greedy')), **kwargs)
     if fusion is not None:
         cfg['fusion'] = fusion
     return MODELS.build(cfg)
@@ -112,3 +113,38 @@ def test_window_length_and_fusion_are_checked():
         _model('tac', 'early')
     tok = build_tokenizer(_tokenizer('tac'))
     assert tok.layout == model.vocab_layout
+
+
+def _window_batch(masks):
+    """Dataloader-style window items: (3N, SIZE, SIZE) uint8 frames, N-channel gt."""
+    samples = []
+    for mask in masks:
+        sample = SegDataSample(metainfo=dict(ori_shape=(SIZE, SIZE), img_shape=(SIZE, SIZE)))
+        sample.gt_sem_seg = PixelData(data=torch.from_numpy(mask.astype(np.int64)))
+        samples.append(sample)
+    inputs = [torch.full((3 * N, SIZE, SIZE), 100, dtype=torch.uint8) for _ in masks]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+@pytest.mark.parametrize('scheme', ['tac', '3d-lac'])
+def test_preprocessor_tokenises_windows_and_the_oracle_decodes_them(scheme):
+    """Per-frame mean / std repeated over the frames; window targets equal the
+    tokenizer's; the token ceiling is the window round trip."""
+    model = _model(scheme, 'middle', data_preprocessor=dict(
+        type='Pix2SeqDataPreProcessor', mean=[100.0, 100.0, 100.0], std=[2.0] * 3,
+        bgr_to_rgb=False, size=(SIZE, SIZE)))
+    tok = model.tokenizer
+    masks = _masks()
+    data = model.data_preprocessor(_window_batch(masks), training=True)
+    assert data['inputs'].shape == (2, 3 * N, SIZE, SIZE)
+    assert float(data['inputs'].abs().max()) == 0.0              # normalised per frame
+    for mask, sample in zip(masks, data['data_samples']):
+        assert torch.equal(sample.gt_tokens, torch.from_numpy(tok.encode(mask).tokens))
+    model.test_cfg['oracle'] = True
+    data = model.data_preprocessor(_window_batch(masks), training=False)
+    out = model.eval().predict(data['inputs'], data['data_samples'])
+    for mask, sample in zip(masks, out):
+        decoded, _ = tok.decode(tok.encode(mask).tokens)
+        expected = torch.from_numpy(tok.upsample(decoded).astype(np.int64))
+        assert torch.equal(sample.pred_sem_seg.data, expected)
+        assert torch.equal(sample.pred_tokens, sample.gt_tokens)

@@ -6,7 +6,7 @@
 # `python tools/prepare_data.py splits aris --root data/aris`.
 # Paper split: train on the first 4/8/16/24/32 images, test on images 33-50.
 #
-# Geometry and how model configs replace pipeline pieces: see ipsc.py.
+# Geometry, and why no model config edits these pipelines: see ipsc.py.
 dataset_type = 'ARISDataset'
 data_root = 'data/aris'
 train_split = 'splits/train_32.txt'       # or train_4 / train_8 / train_16 / train_24
@@ -19,21 +19,19 @@ patch_stride_range = (320, 640)           # random grid step while training
 meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
              'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'patch_box',
              'item')
-train_load = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')]
 train_augment = [
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='ExtractPatch', patch_size=patch_size, stride_range=patch_stride_range),
     dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
 ]
-train_pack = [dict(type='PackSegInputs', meta_keys=meta_keys)]
-train_pipeline = train_load + train_augment + train_pack
-test_load = [
+train_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')] + \
+    train_augment + [dict(type='PackSegInputs', meta_keys=meta_keys)]
+test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='LoadSegAnnotations'),
+    dict(type='PackSegInputs', meta_keys=meta_keys),
 ]
-test_pack = [dict(type='PackSegInputs', meta_keys=meta_keys)]
-test_pipeline = test_load + test_pack
 
 train_dataloader = dict(
     batch_size=2, num_workers=4, persistent_workers=True,

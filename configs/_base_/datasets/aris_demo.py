@@ -14,26 +14,12 @@ train_augment = [
     dict(type='ExtractPatch', patch_size=patch_size),
     dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
 ]
-train_pipeline = _base_.train_load + train_augment + _base_.train_pack
-test_load = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=image_size, keep_ratio=False),
-    dict(type='LoadSegAnnotations'),
-]
-test_pipeline = test_load + _base_.test_pack
-# Token models tokenise the test ground truth at the model's input size (sequence
-# statistics: ground-truth tokens, truncation), then reload it at full resolution for
-# scoring: test_resized + [RLETokenize] + test_load[-1:] + [PackRLESegInputs].
-test_resized = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadSegAnnotations'),
-    dict(type='Resize', scale=image_size, keep_ratio=False),
-]
+train_pipeline = _base_.train_pipeline[:2] + train_augment + _base_.train_pipeline[-1:]
+test_pipeline = _base_.test_pipeline[:1] + [
+    dict(type='Resize', scale=image_size, keep_ratio=False)] + _base_.test_pipeline[2:]
 
-train_dataloader = dict(
-    num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(
-    num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+train_dataloader = dict(num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader

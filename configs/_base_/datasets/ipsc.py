@@ -8,17 +8,13 @@
 #
 # Geometry (TOKENIZATION.md section 1): every frame is resized to image_size (R x R),
 # training takes one patch_size (P) window from a grid whose steps are drawn from
-# patch_stride_range; the token mask subsampling P -> S is the tokenizer's (RLETokenize).
+# patch_stride_range; the token mask subsampling P -> S is the tokenizer's.
 # Evaluation feeds the whole resized frame and scores at full resolution (the ground
 # truth is loaded after the resize); sliding-window models stitch their P x P predictions
 # with rleseg.datasets.stitch_patches.
 #
-# Model configs that need other transforms rebuild the pipeline from the pieces and
-# point the dataloader at it, e.g. for the token model:
-#   train_pipeline = _base_.train_load + _base_.train_augment + [
-#       dict(type='RLETokenize', tokenizer=...), dict(type='PackRLESegInputs',
-#                                                     meta_keys=_base_.meta_keys)]
-#   train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# The pipelines are shared unchanged by every model config (ARCHITECTURE.md): the token
+# model tokenises the ground truth in its data preprocessor (Pix2SeqDataPreProcessor).
 dataset_type = 'IPSCDataset'
 data_root = 'data/ipsc'
 train_split = 'splits/train_late.txt'     # or 'splits/train_early.txt'
@@ -32,21 +28,19 @@ frames_per_sequence = 127                 # checked when the dataset is built
 meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
              'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'patch_box',
              'item', 'sequence', 'frame_index')
-train_load = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')]
 train_augment = [
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='ExtractPatch', patch_size=patch_size, stride_range=patch_stride_range),
     dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
 ]
-train_pack = [dict(type='PackSegInputs', meta_keys=meta_keys)]
-train_pipeline = train_load + train_augment + train_pack
-test_load = [
+train_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')] + \
+    train_augment + [dict(type='PackSegInputs', meta_keys=meta_keys)]
+test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='LoadSegAnnotations'),
+    dict(type='PackSegInputs', meta_keys=meta_keys),
 ]
-test_pack = [dict(type='PackSegInputs', meta_keys=meta_keys)]
-test_pipeline = test_load + test_pack
 
 train_dataloader = dict(
     batch_size=2, num_workers=4, persistent_workers=True,

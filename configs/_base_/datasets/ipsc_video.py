@@ -17,22 +17,20 @@ static = False
 
 video_meta_keys = _base_.meta_keys + ('frame_ids', 'frame_stems', 'window_index',
                                       'num_frames', 'static_window')
-train_load = [dict(type='LoadWindowFrames')]
-train_augment = [
+train_pipeline = [
+    dict(type='LoadWindowFrames'),
     dict(type='WindowBroadcast', transforms=_base_.train_augment),
     dict(type='FormatWindow', layout='channels'),
+    dict(type='PackSegInputs', meta_keys=video_meta_keys),
 ]
-train_pack = [dict(type='PackSegInputs', meta_keys=video_meta_keys)]
-train_pipeline = train_load + train_augment + train_pack
-test_load = [
+test_pipeline = [
     dict(type='LoadWindowFrames', with_seg=False),
     dict(type='WindowBroadcast',
          transforms=[dict(type='Resize', scale=_base_.image_size, keep_ratio=False)]),
     dict(type='LoadWindowFrames', with_img=False),
     dict(type='FormatWindow', layout='channels'),
+    dict(type='PackSegInputs', meta_keys=video_meta_keys),
 ]
-test_pack = [dict(type='PackSegInputs', meta_keys=video_meta_keys)]
-test_pipeline = test_load + test_pack
 
 train_dataloader = dict(dataset=dict(
     _delete_=True, type='VideoWindowDataset', window=window, stride=train_stride,
@@ -47,3 +45,9 @@ val_dataloader = dict(dataset=dict(
                  ann_file=_base_.test_split,
                  frames_per_sequence=_base_.frames_per_sequence)))
 test_dataloader = val_dataloader
+# Every test frame is scored once at full resolution (overlapping window predictions
+# merged by mode), by the per-class metric.
+val_evaluator = dict(
+    _delete_=True, type='VideoFrameMetric', merge='mode',
+    metric=dict(type='PerClassSegMetric'))
+test_evaluator = val_evaluator

@@ -14,27 +14,12 @@ frame_augment = [
     dict(type='ExtractPatch', patch_size=patch_size),
     dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
 ]
-train_augment = [
-    dict(type='WindowBroadcast', transforms=frame_augment),
-    dict(type='FormatWindow', layout='channels'),
-]
-train_pipeline = _base_.train_load + train_augment + _base_.train_pack
-test_load = [
-    dict(type='LoadWindowFrames', with_seg=False),
+train_pipeline = _base_.train_pipeline[:1] + [
+    dict(type='WindowBroadcast', transforms=frame_augment)] + _base_.train_pipeline[2:]
+test_pipeline = _base_.test_pipeline[:1] + [
     dict(type='WindowBroadcast',
          transforms=[dict(type='Resize', scale=image_size, keep_ratio=False)]),
-    dict(type='LoadWindowFrames', with_img=False),
-    dict(type='FormatWindow', layout='channels'),
-]
-test_pipeline = test_load + _base_.test_pack
-# Token models tokenise the test windows' ground truth at the model's input size
-# (sequence statistics), then reload it at full resolution for scoring:
-# test_resized + [RLETokenize] + test_load[2:] + [PackRLESegInputs].
-test_resized = [
-    dict(type='LoadWindowFrames'),
-    dict(type='WindowBroadcast',
-         transforms=[dict(type='Resize', scale=image_size, keep_ratio=False)]),
-]
+] + _base_.test_pipeline[2:]
 
 train_dataloader = dict(
     num_workers=0, persistent_workers=False,

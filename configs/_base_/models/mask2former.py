@@ -7,11 +7,12 @@
 # (same modules and hyper-parameters) with the from-scratch changes:
 #   * backbone: BN with trainable affine parameters (no frozen ImageNet statistics) and
 #     no `init_cfg` (no torchvision download);
-#   * the optimizer recipe's backbone lr_mult 0.1 is dropped (set in the experiment
-#     configs, which own `optim_wrapper`);
+#   * the optimizer recipe's backbone lr_mult 0.1 is dropped (see
+#     ../schedules/schedule_mask2former_40k.py);
 #   * loss_cls.class_weight must be [1.0] * num_classes + [0.1]: experiment configs set
 #     it together with num_classes.
-# The registry types prefixed `mmdet.` need `mmdet.models` in custom_imports.
+# The registry types prefixed `mmdet.` need `mmdet.models` in custom_imports and, on a GPU
+# with a CPU-only mmcv, PyTorchDeformAttnHook: both are in ../default_runtime.py.
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],

@@ -4,14 +4,17 @@
 # embeddings). Tokens: lac, S = 640 / 8 = 80, max_length S, L = 512, PAD/EOS weight 0.1.
 # Inference: nucleus sampling top-p 0.4 with a KV cache and grammar constraints, sliding
 # 640 x 640 windows stitched with the max rule.
-# Dataset configs set num_classes and the patch size; model configs pass the same
-# `tokenizer` dict to the model and to the RLETokenize transform.
+# The ground truth becomes tokens in the data preprocessor (Pix2SeqDataPreProcessor, with
+# the model's `tokenizer`), so dataset pipelines stay the ones every paradigm shares.
+# Training keeps a ground truth without runs (an empty patch) in the loss with
+# probability 0.1 (the paper's rule; its other samples get loss weight 0).
 tokenizer = dict(
     scheme='lac', mask_size=80, num_classes=3, max_length=None, starts='flat', order='row',
     max_seq_len=512, pad_weight=0.1, subsample=dict(factor=8, mode='nearest'))
 data_preprocessor = dict(
-    type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True, size=(640, 640), pad_val=0, seg_pad_val=255)
+    type='Pix2SeqDataPreProcessor', mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size=(640, 640), pad_val=0,
+    seg_pad_val=255, empty_keep_prob=0.1)
 model = dict(
     type='Pix2SeqSegmentor',
     data_preprocessor=data_preprocessor,

@@ -2,13 +2,14 @@
 # base channels cut after stage 2 (stride 8: a 64 x 64 image gives 8 x 8 feature tokens),
 # d 64, 2 + 2 transformer layers, 4 heads, MLP 128. Tokens: lac with 2-D (row, column)
 # starts (TRAINING-NOTES.md: they learn ~3x faster at small compute), S = 64 / 4 = 16,
-# L = 256. Greedy decoding (deterministic demo and tests).
+# L = 256. Greedy decoding (deterministic demo and tests). Every training patch counts in
+# the loss (empty_keep_prob 1).
 _base_ = ['./p2s_rle.py']
 
 tokenizer = dict(
     scheme='lac', mask_size=16, num_classes=3, max_length=None, starts='2d', order='row',
     max_seq_len=256, pad_weight=0.1, subsample=dict(factor=4, mode='nearest'))
-data_preprocessor = dict(size=(64, 64))
+data_preprocessor = dict(size=(64, 64), empty_keep_prob=1.0)
 model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(

@@ -1,5 +1,11 @@
-"""Mask -> token targets (``RLETokenize``) and packing them with the inputs
-(``PackRLESegInputs``). The tokenizer itself lives in :mod:`rleseg.tokenizers`."""
+"""Mask -> token targets in the data workers (``RLETokenize``) and packing them with the
+inputs (``PackRLESegInputs``, which also packs instance maps). The tokenizer itself lives
+in :mod:`rleseg.tokenizers`.
+
+Shipped configs tokenise on the model side instead
+(:class:`~rleseg.models.Pix2SeqDataPreProcessor`), so dataset pipelines stay shared by
+every paradigm; the model leaves samples that already carry ``gt_tokens`` alone.
+"""
 from __future__ import annotations
 
 from typing import Optional, Sequence
@@ -25,7 +31,9 @@ class RLETokenize(BaseTransform):
         instance_key: results key of the instance-id map (scheme 'instance' only).
         empty_keep_prob: probability of keeping a sample whose mask has no runs; a
             dropped sample returns None, which mmengine's dataset answers by drawing
-            another index (training only). Paper default for training: 0.1.
+            another index (training only). Paper default for training: 0.1. (The data
+            preprocessor's ``empty_keep_prob`` instead zeroes such a sample's loss
+            weights: no redraw, same expected share of empty patches in the loss.)
 
     Required keys: ``gt_seg_map`` (+ ``gt_instance_map`` for 'instance').
     Added keys: ``gt_tokens`` (int64 (L,)), ``gt_token_weights`` (float32 (L,)),
