@@ -10,7 +10,7 @@ the ground truth's own tokens are decoded instead: the token ceiling.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -24,9 +24,14 @@ from torch import Tensor, nn
 
 from rleseg.tokenizers import VocabLayout, build_tokenizer
 
+from .aux_head import auxiliary_inputs, auxiliary_losses, build_auxiliary_head
+from .coordinates import apply_coordinate_embed
 from .data_preprocessor import Pix2SeqDataPreProcessor, encode_patches, ground_truth_stack
 from .decoding import RunGrammar, SamplingConfig, generate
+from .drop_path import add_drop_path
 from .hooks import check_layout
+from .layer_config import check_width, layer_config
+from .memory_grid import MemoryGrid, MemorySize, parse_memory_size
 from .sliding import PatchPredictor, predict_sliding
 from .transformer import TransformerDecoder, TransformerEncoder, sine_position_encoding_2d
 
@@ -63,10 +68,22 @@ class Pix2SeqSegmentor(BaseSegmentor):
             derived from it; a ``Pix2SeqDataPreProcessor`` is bound to it (and an
             ``RLETokenize`` transform, if used, must have the same config).
         d_model: transformer width d (paper 256).
-        encoder: dict(num_layers, num_heads, mlp_dim, dropout) (paper 6, 8, 1024).
-        decoder: same keys for the decoder (paper 6, 8, 1024).
+        encoder: dict(num_layers, num_heads, mlp_dim, dropout, drop_path) (paper 6, 8,
+            1024, 0.1; ``drop_path``: per-sample stochastic depth of each layer, default 0).
+        decoder: same keys for the decoder (paper 6, 8, 1024, 0.1).
         feature_index: which backbone output is tokenised (default the last).
         feature_channels: channels of that output (None: inferred by a dry run).
+        memory_size: grid of the encoder memory: None (the feature grid), ``'mask'``
+            (the tokenizer's mask grid S x S) or (h, w): the projected features are
+            resampled (bilinear) to it before the encoder (:mod:`.memory_grid`).
+        auxiliary_head: mmseg decode head config (or a list), trained on ``gt_sem_seg``
+            next to the token loss (losses ``aux.*``) and never run at inference
+            (:mod:`.aux_head`); None: none.
+        auxiliary_input: what the auxiliary head reads: ``'backbone'`` outputs or the
+            ``'encoder'`` memory as a (B, d, h, w) map.
+        coordinate_embed: None, ``'init'`` or ``'tied'``: start / row / column token
+            embeddings (tied to the output weights) initialised from, or tied to, the
+            2-D sine position code of the mask grid (:mod:`.coordinates`).
         loss: see ``DEFAULT_LOSS``.
         train_cfg: unused (kept for mmseg symmetry).
         test_cfg: see ``DEFAULT_TEST_CFG``. ``oracle=True`` predicts from the ground
@@ -85,6 +102,10 @@ class Pix2SeqSegmentor(BaseSegmentor):
                  decoder: Optional[dict] = None,
                  feature_index: int = -1,
                  feature_channels: Optional[int] = None,
+                 memory_size: MemorySize = None,
+                 auxiliary_head: OptConfigType = None,
+                 auxiliary_input: str = 'backbone',
+                 coordinate_embed: Optional[str] = None,
                  loss: Optional[dict] = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -96,13 +117,21 @@ class Pix2SeqSegmentor(BaseSegmentor):
         self.backbone = MODELS.build(backbone)
         self.feature_index = feature_index
         channels = feature_channels or self._infer_channels()
-        sizes = dict(num_layers=6, num_heads=8, mlp_dim=1024, dropout=0.1)
-        enc = {**sizes, **dict(encoder or {})}
-        dec = {**sizes, **dict(decoder or {})}
+        check_width(d_model)
+        enc = layer_config(encoder, d_model, 'encoder')
+        dec = layer_config(decoder, d_model, 'decoder')
+        enc_drop_path, dec_drop_path = enc.pop('drop_path'), dec.pop('drop_path')
         self.input_proj = nn.Sequential(nn.Linear(channels, d_model), nn.LayerNorm(d_model))
+        self.memory_grid = MemoryGrid(parse_memory_size(memory_size,
+                                                        self.tokenizer.mask_shape))
         self.encoder = TransformerEncoder(d_model, **enc)
         self.decoder = TransformerDecoder(self.vocab_layout.vocab_size,
                                           self.tokenizer.max_seq_len, d_model, **dec)
+        add_drop_path(self.encoder.layers, enc_drop_path, 'encoder.drop_path')
+        add_drop_path(self.decoder.layers, dec_drop_path, 'decoder.drop_path')
+        apply_coordinate_embed(self.decoder, self.tokenizer, coordinate_embed)
+        self.auxiliary_input = auxiliary_input
+        self.auxiliary_head = build_auxiliary_head(auxiliary_head, auxiliary_input, d_model)
         self.loss_cfg = {**DEFAULT_LOSS, **(loss or {})}
         self.train_cfg = train_cfg
         self.test_cfg = {**DEFAULT_TEST_CFG, **dict(test_cfg or {})}
@@ -152,15 +181,25 @@ class Pix2SeqSegmentor(BaseSegmentor):
             check_layout(state['vocab_layout'], self.vocab_layout, 'Pix2SeqSegmentor')
 
     # ------------------------------------------------------------------ network
+    def embed_features(self, feat: Tensor) -> Tuple[Tensor, Tuple[int, int]]:
+        """Backbone features (B, C, h, w) -> projected tokens with 2-D positions
+        (B, h'*w', d) on the memory grid (h', w') (``memory_size``), and that grid."""
+        tokens = self.input_proj(feat.flatten(2).transpose(1, 2))
+        tokens, (h, w) = self.memory_grid(tokens, feat.shape[-2:])
+        return tokens + sine_position_encoding_2d(h, w, tokens.shape[-1],
+                                                  device=tokens.device), (h, w)
+
+    def encode(self, inputs: Tensor) -> Tuple[Any, Tensor, Tuple[int, int]]:
+        """Images (B, C, H, W) -> backbone outputs, encoder memory (B, h*w, d) and its
+        grid (h, w)."""
+        feats = self.backbone(inputs)
+        tokens, grid = self.embed_features(self._select(feats))
+        return feats, self.encoder(tokens), grid
+
     def extract_feat(self, inputs: Tensor) -> Tensor:
         """Images (B, C, H, W) -> encoder memory (B, h*w, d). (The static-video model
         gets frame 0 of each window: ``FormatWindow`` drops the other frames.)"""
-        feat = self._select(self.backbone(inputs))
-        b, c, h, w = feat.shape
-        tokens = self.input_proj(feat.flatten(2).transpose(1, 2))
-        tokens = tokens + sine_position_encoding_2d(h, w, tokens.shape[-1],
-                                                    device=tokens.device)
-        return self.encoder(tokens)
+        return self.encode(inputs)[1]
 
     def _forward(self, inputs: Tensor, data_samples: OptSampleList = None) -> Tensor:
         """Teacher-forced logits (B, L-1, V) when samples carry ``gt_tokens``, else the
@@ -176,7 +215,8 @@ class Pix2SeqSegmentor(BaseSegmentor):
         """Weighted token cross-entropy with teacher forcing.
 
         Returns:
-            dict with ``loss_ce`` and ``acc_tok`` (accuracy over non-PAD targets, %).
+            dict with ``loss_ce`` and ``acc_tok`` (accuracy over non-PAD targets, %),
+            and the auxiliary head's losses prefixed ``aux.`` (if any).
         """
         if not data_samples or not hasattr(data_samples[0], 'gt_tokens'):
             raise KeyError('Pix2SeqSegmentor.loss: data samples have no gt_tokens; use '
@@ -201,14 +241,22 @@ class Pix2SeqSegmentor(BaseSegmentor):
                 is_class |= (target >= lo) & (target < hi)
             weight = torch.where(is_class, weight * self.loss_cfg['class_token_weight'],
                                  weight)
-        memory = self.extract_feat(inputs)
+        losses = {}
+        if self.auxiliary_head is None:
+            memory = self.extract_feat(inputs)
+        else:
+            feats, memory, grid = self.encode(inputs)
+            losses = auxiliary_losses(
+                self.auxiliary_head,
+                auxiliary_inputs(self.auxiliary_input, feats, memory, grid), data_samples,
+                self.train_cfg)
         logits = self.decoder(inp, memory)
         ce = F.cross_entropy(logits.transpose(1, 2), target, reduction='none',
                              label_smoothing=float(self.loss_cfg['label_smoothing']))
         loss = (ce * weight).sum() / weight.sum().clamp(min=1e-6)
         real = target != pad_id
         acc = (logits.argmax(-1) == target)[real].float().mean() * 100.0
-        return dict(loss_ce=loss, acc_tok=acc.detach())
+        return dict(loss_ce=loss, acc_tok=acc.detach(), **losses)
 
     # ------------------------------------------------------------------ inference
     def generate_tokens(self, inputs: Tensor, **overrides) -> Tensor:

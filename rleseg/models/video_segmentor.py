@@ -25,7 +25,6 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from .segmentor import Pix2SeqSegmentor
-from .transformer import sine_position_encoding_2d
 
 FUSIONS = ('middle', 'late')
 
@@ -68,6 +67,9 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
     """
 
     def __init__(self, tokenizer: dict, fusion: str = 'late', **kwargs) -> None:
+        if kwargs.get('auxiliary_head') is not None:
+            raise ValueError('Pix2SeqVideoSegmentor: auxiliary_head is not supported (a '
+                             "window's gt_sem_seg holds N frames); set it to None")
         super().__init__(tokenizer=tokenizer, **kwargs)
         if fusion not in FUSIONS:
             raise ValueError(f'Pix2SeqVideoSegmentor: fusion must be one of {FUSIONS}, '
@@ -94,11 +96,9 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
         return inputs.view(b, n, channels // n, h, w)
 
     def embed_frames(self, frames: Tensor) -> Tensor:
-        """Frames (F, C, H, W) -> projected feature tokens with 2-D positions (F, M, d)."""
-        feat = self._select(self.backbone(frames))
-        tokens = self.input_proj(feat.flatten(2).transpose(1, 2))
-        return tokens + sine_position_encoding_2d(feat.shape[2], feat.shape[3],
-                                                  tokens.shape[-1], device=tokens.device)
+        """Frames (F, C, H, W) -> projected feature tokens with 2-D positions (F, M, d)
+        on the memory grid (``memory_size``)."""
+        return self.embed_features(self._select(self.backbone(frames)))[0]
 
     def extract_feat(self, inputs: Tensor) -> Tensor:
         """Windows (B, N*C, H, W) -> decoder memory: (B, M, d) for middle fusion,
