@@ -12,6 +12,44 @@ import numpy as np
 SUBSAMPLE_MODES = ('nearest', 'any')
 
 
+def check_labels(mask: np.ndarray, ignore_index: Optional[int] = 255) -> np.ndarray:
+    """Reject labels that are not non-negative integers (or ``ignore_index``).
+
+    Runs before :func:`remap_labels` and :func:`subsample`, which would otherwise map a
+    float or negative label to something valid (truncation, a lookup, an 'any' vote).
+
+    Args:
+        mask: (..., H, W) labels of any numeric dtype.
+        ignore_index: the one value allowed outside ``[0, inf)``; None for none.
+
+    Returns:
+        ``mask`` unchanged if it is an integer array, else its int64 copy (float
+        masks whose values are all whole numbers).
+
+    Raises:
+        ValueError: a non-integer dtype (bool is accepted), a fractional / NaN / inf
+            value, or a negative label that is not ``ignore_index``.
+    """
+    mask = np.asarray(mask)
+    kind = mask.dtype.kind
+    if kind in 'ub' or mask.size == 0:
+        return mask
+    if kind == 'f':
+        if not (np.isfinite(mask).all() and np.all(mask == np.floor(mask))):
+            raise ValueError(f'mask has non-integer values (dtype {mask.dtype})')
+        mask = mask.astype(np.int64)
+    elif kind != 'i':
+        raise ValueError(f'mask must hold integer labels, got dtype {mask.dtype}')
+    if int(mask.min()) < 0:
+        negative = mask < 0
+        if ignore_index is not None:
+            negative &= mask != ignore_index
+        if negative.any():
+            raise ValueError(f'mask label {int(mask[negative].min())} is negative and is '
+                             f'not the ignore index {ignore_index}')
+    return mask
+
+
 def subsample(mask: np.ndarray, factor: int, mode: str = 'nearest',
               ignore_index: Optional[int] = 255) -> np.ndarray:
     """Shrink a (..., P, Q) mask by an integer ``factor`` k to (..., P/k, Q/k).

@@ -28,7 +28,8 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .masks import SUBSAMPLE_MODES, clean_labels, remap_labels, subsample, upsample
+from .masks import (SUBSAMPLE_MODES, check_labels, clean_labels, remap_labels, subsample,
+                    upsample)
 from .runs import (Runs, check_order, extract_runs, flatten, ordered_shape, paint_runs,
                    split_runs, unflatten)
 from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, Framed, find_windows,
@@ -277,7 +278,7 @@ class RLETokenizer:
             raise ValueError(f'{type(self).__name__}({self.scheme}): mask shape {shape} '
                              f'!= expected {self.input_shape} (mask_size '
                              f'{self.mask_shape} x subsample factor {self.factor})')
-        mask = remap_labels(mask, self.label_map)
+        mask = remap_labels(check_labels(mask, self.ignore_index), self.label_map)
         return clean_labels(self.subsample(mask), self.num_classes, self.ignore_index)
 
     # ------------------------------------------------------------------ runs <-> ids

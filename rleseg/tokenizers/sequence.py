@@ -207,8 +207,17 @@ def make_reports(counts: Dict[str, np.ndarray], batch: int) -> List[DecodeReport
 
 
 def id_rows(ids) -> np.ndarray:
-    """(L,) or (B, L) integer array-like (numpy, list, CPU tensor) -> (B, L) int64."""
+    """(L,) or (B, L) integer array-like (numpy, list, CPU tensor) -> (B, L) int64.
+
+    Raises:
+        ValueError: the ids are not integers (float, complex, bool, object, ...):
+            a float id is never rounded or truncated to a token, NaN / inf neither.
+            An empty array of any dtype is accepted (``np.asarray([])`` is float).
+    """
     ids = np.asarray(ids)
+    if ids.dtype.kind not in 'iu' and ids.size:
+        raise ValueError(f'decode: token ids must be integers, got dtype {ids.dtype}; '
+                         'pass the model\'s integer ids (argmax / sampled), not scores')
     if ids.ndim == 1:
         ids = ids[None]
     if ids.ndim != 2:

@@ -84,3 +84,38 @@ def test_specific_malformations_are_counted():
     # overlapping runs: later one wins
     mask, _ = tok.decode([task, s(0), ln(4), c(1), s(2), ln(1), c(2), eos])
     assert mask.ravel().tolist()[:5] == [1, 1, 2, 1, 0]
+
+
+@pytest.mark.parametrize('scheme', ['mc', 'lac', 'tac', 'instance'])
+@pytest.mark.parametrize('bad', ['shifted', 'nan', 'inf', 'complex', 'bool'])
+def test_non_integer_token_ids_are_an_error(scheme, bad):
+    """Float / complex ids are never truncated to tokens; NaN / inf are an error."""
+    rng = np.random.default_rng(0)
+    tok = build_tokenizer(CFGS[scheme])
+    tokens = _encode(tok, _sample_mask(tok, rng), rng).tokens
+    ids = {'shifted': tokens - 0.1, 'nan': np.where(tokens == 0, np.nan, tokens),
+           'inf': np.where(tokens == 0, np.inf, tokens), 'complex': tokens + 0j,
+           'bool': tokens > 2}[bad]
+    for call in (lambda: tok.decode(ids), lambda: tok.decode_batch(ids[None])):
+        with pytest.raises(ValueError, match='token ids must be integers'):
+            call()
+    assert tok.decode(np.asarray([]))[1].num_runs == 0    # empty input stays fine
+
+
+@pytest.mark.parametrize('cfg', [dict(subsample=dict(factor=2, mode='any')),
+                                 dict(subsample=dict(factor=2, mode='nearest')),
+                                 dict(label_map={3: 1}), dict()])
+@pytest.mark.parametrize('bad', ['negative', 'fraction', 'nan'])
+def test_negative_and_float_labels_are_rejected_on_every_path(cfg, bad):
+    """subsample 'any' and label_map used to map -1 / 1.5 to a valid label silently."""
+    tok = build_tokenizer(dict(scheme='mc', mask_size=4, num_classes=3, **cfg))
+    mask = np.zeros(tok.input_shape, np.float64)
+    mask[1, 1] = {'negative': -1, 'fraction': 1.5, 'nan': np.nan}[bad]
+    if bad == 'negative':
+        mask = mask.astype(np.int16)
+    with pytest.raises(ValueError, match='negative|non-integer'):
+        tok.encode(mask)
+    ok = np.zeros(tok.input_shape, np.float64)
+    ok[0, :2] = 2.0
+    ok[3, 3] = 255                                  # the ignore index stays allowed
+    assert tok.encode(ok).num_runs >= 1
