@@ -15,9 +15,8 @@ from typing import Sequence
 from mmseg.registry import DATASETS
 
 from .base import SplitSegDataset
-from .errors import DataError
 from .meta import ARIS_CLASSES, ARIS_PALETTE, ARIS_THRESHOLDS
-from .splits import ARIS_LAYOUT
+from .splits import ARIS_LAYOUT, ARIS_RELEASE, require_file
 
 
 @DATASETS.register_module()
@@ -37,6 +36,7 @@ class ARISDataset(SplitSegDataset):
     METAINFO = dict(classes=ARIS_CLASSES, palette=[list(c) for c in ARIS_PALETTE])
     NAME = 'ARIS'
     LAYOUT = ARIS_LAYOUT
+    RELEASE = ARIS_RELEASE
     LABEL_FORMAT = 'grey_levels'
 
     def __init__(self, ann_file: str = 'splits/train_32.txt', img_suffix: str = '.tif',
@@ -51,8 +51,7 @@ class ARISDataset(SplitSegDataset):
     def parse_item(self, item: str) -> dict:
         img_path = osp.join(self.data_root, self.img_dir, item + self.img_suffix)
         label_path = osp.join(self.data_root, self.label_dir, item + self.seg_map_suffix)
-        for what, path in (('image', img_path), ('label', label_path)):
-            if not osp.isfile(path):
-                raise DataError(f'{what} {path} does not exist')
+        require_file(img_path, 'image')
+        require_file(label_path, 'label')
         return dict(img_path=img_path, seg_map_path=label_path, item=item,
                     grey_thresholds=self.grey_thresholds, **self.label_fields())

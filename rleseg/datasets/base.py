@@ -7,9 +7,13 @@ A subclass turns each line of the split file (``ann_file``) into a data info
 * one-line errors for a missing ``data_root`` (naming the expected layout) or a
   missing split file (naming the command that writes it);
 * item checks at construction: ``check_items='none'`` (paths only),
-  ``'header'`` (default: files exist, image headers readable, mask size equals
-  image size; cheap) or ``'full'`` (decode every image and label: corrupt files,
-  label values outside the class set, malformed XML polygons);
+  ``'header'`` (default: files exist, their bytes are intact (PNG CRCs, JPEG
+  marker structure, TIFF strips inside the file; see
+  :mod:`rleseg.datasets.integrity`), image headers readable, mask size equals
+  image size; reads every file once, decodes no pixels) or ``'full'`` (also
+  decode every image and label: corrupt files, label values outside the class
+  set, malformed XML polygons);
+* an item error names the split file that lists the item;
 * ``on_bad_item='raise'`` (default: the first bad item raises
   :class:`~rleseg.datasets.errors.DataError`) or ``'skip'`` (bad items are
   dropped, counted in :attr:`skipped` and reported in one log warning).
@@ -28,7 +32,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from .errors import DataError
-from .imageio import decode_label_file, image_size, read_image
+from .imageio import check_image_file, decode_label_file, read_image
 from .splits import read_split_file, require_root
 
 CHECK_LEVELS = ('none', 'header', 'full')
@@ -49,6 +53,9 @@ class SplitSegDataset(BaseSegDataset):
     NAME: ClassVar[str] = 'dataset'
     #: One-line description of the on-disk layout, for the missing-root error.
     LAYOUT: ClassVar[str] = ''
+    #: Where the real release is published and how to run without it, appended to
+    #: the missing-``data_root`` error.
+    RELEASE: ClassVar[str] = ''
     #: How label files encode classes (see :mod:`rleseg.datasets.imageio`).
     LABEL_FORMAT: ClassVar[str] = 'index'
 
@@ -76,7 +83,7 @@ class SplitSegDataset(BaseSegDataset):
         The default checks the image and its label file: existence, readable
         header, equal sizes ('header'); full decoding and label values ('full').
         """
-        shape = image_size(info['img_path'])
+        shape = check_image_file(info['img_path'])
         if level == 'full':
             read_image(info['img_path'], verify=True)
             decode_label_file(info['seg_map_path'], info['label_format'],
@@ -84,7 +91,7 @@ class SplitSegDataset(BaseSegDataset):
                               info.get('grey_thresholds', (64, 192)), self.ignore_index,
                               shape)
         elif info['label_format'] != 'voc_xml':
-            label_shape = image_size(info['seg_map_path'], 'label')
+            label_shape = check_image_file(info['seg_map_path'], 'label')
             if label_shape != shape:
                 raise DataError(f"label {info['seg_map_path']} is {label_shape[0]}x"
                                 f'{label_shape[1]} but its image is {shape[0]}x{shape[1]}')
@@ -99,7 +106,7 @@ class SplitSegDataset(BaseSegDataset):
 
     def load_data_list(self) -> list[dict]:
         """Read the split file, build and check every item."""
-        root = require_root(self.data_root, self.NAME, self.LAYOUT)
+        root = require_root(self.data_root, self.NAME, self.LAYOUT, self.RELEASE)
         items = read_split_file(self.ann_file, self.NAME, root)
         infos, self.skipped = [], []
         for item in items:
@@ -109,7 +116,8 @@ class SplitSegDataset(BaseSegDataset):
                     self.check_item(info, self.check_items)
             except DataError as exc:
                 if self.on_bad_item == 'raise':
-                    raise
+                    raise DataError(f'{exc} (item {item!r} of split file '
+                                    f'{self.ann_file})') from None
                 self.skipped.append((item, str(exc)))
                 continue
             infos.append(info)

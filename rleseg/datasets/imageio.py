@@ -16,6 +16,7 @@ Label encodings understood by :func:`decode_label_file`:
 """
 from __future__ import annotations
 
+import io
 import os
 from typing import Optional, Sequence
 
@@ -24,16 +25,15 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .errors import DataError
+from .integrity import check_intact
+from .splits import require_file
 
 LABEL_FORMATS = ('index', 'grey_levels', 'voc_xml')
 
+#: Valid values of a ``'grey_levels'`` label (8-bit grey).
+GREY_LEVEL_RANGE = (0, 255)
 #: Maximum per-pixel spread between the channels of a "grey" 3-channel label.
 GREY_CHANNEL_TOLERANCE = 32
-
-
-def _require_file(path: str, what: str) -> None:
-    if not os.path.isfile(path):
-        raise DataError(f'{what} {path} does not exist')
 
 
 def image_size(path: str, what: str = 'image') -> tuple[int, int]:
@@ -42,33 +42,58 @@ def image_size(path: str, what: str = 'image') -> tuple[int, int]:
     Raises:
         DataError: the file is missing or not a readable image.
     """
-    _require_file(path, what)
+    require_file(path, what)
+    return _header_size(path, path, what)
+
+
+def _header_size(source, path: str, what: str) -> tuple[int, int]:
     try:
-        with Image.open(path) as im:
+        with Image.open(source) as im:
             width, height = im.size
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise DataError(f'{what} {path} is not a readable image ({exc})') from None
     return height, width
 
 
+def read_bytes(path: str, what: str = 'image') -> np.ndarray:
+    """The bytes of a file as a uint8 array, after :func:`check_intact`.
+
+    Raises:
+        DataError: missing, a directory, or visibly damaged (see :func:`check_intact`).
+    """
+    require_file(path, what)
+    data = np.fromfile(path, dtype=np.uint8)
+    check_intact(data, path, what)
+    return data
+
+
+def check_image_file(path: str, what: str = 'image') -> tuple[int, int]:
+    """``(height, width)`` of an image file whose bytes pass :func:`check_intact`.
+
+    Reads the whole file once (no pixel decoding): the ``'header'`` item check.
+    """
+    return _header_size(io.BytesIO(read_bytes(path, what).tobytes()), path, what)
+
+
 def read_image(path: str, what: str = 'image', verify: bool = False) -> np.ndarray:
     """Decode an image file to a ``(H, W, 3)`` uint8 BGR array.
 
+    The bytes pass :func:`check_intact` first (OpenCV decodes a truncated or damaged
+    JPEG/PNG to partly grey pixels without an error).
+
     Args:
-        verify: also decode with Pillow, which (unlike OpenCV) rejects truncated
-            JPEG/PNG data instead of returning partly grey pixels.
+        verify: also decode with Pillow (a second, independent decoder).
 
     Raises:
-        DataError: missing or corrupt file (truncated too, with ``verify``).
+        DataError: missing, damaged or corrupt file.
     """
-    _require_file(path, what)
-    data = np.fromfile(path, dtype=np.uint8)
+    data = read_bytes(path, what)
     img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if img is None:
         raise DataError(f'{what} {path} is corrupt or not an image')
     if verify:
         try:
-            with Image.open(path) as im:
+            with Image.open(io.BytesIO(data.tobytes())) as im:
                 im.load()
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise DataError(f'{what} {path} is corrupt or truncated ({exc})') from None
@@ -95,9 +120,9 @@ def write_palette_png(path: str, mask: np.ndarray,
 
 
 def _read_label_array(path: str) -> np.ndarray:
-    _require_file(path, 'label')
+    data = read_bytes(path, 'label')
     try:
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(data.tobytes())) as im:
             arr = np.array(im)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DataError(f'label {path} is corrupt or not an image ({exc})') from None
@@ -112,6 +137,21 @@ def _read_label_array(path: str) -> np.ndarray:
     if arr.ndim != 2:
         raise DataError(f'label {path} has shape {arr.shape}; expected (H, W) or (H, W, 3)')
     return arr
+
+
+def _check_grey_levels(arr: np.ndarray, path: str) -> None:
+    """Grey levels are 8-bit: a 16-bit or float label with other values is an error
+    (it would otherwise be thresholded into the top class)."""
+    if arr.dtype == np.uint8:
+        return
+    if arr.dtype.kind not in 'ui':
+        raise DataError(f'label {path} has {arr.dtype} pixels; expected 8-bit grey levels')
+    low, high = int(arr.min(initial=0)), int(arr.max(initial=0))
+    if low < GREY_LEVEL_RANGE[0] or high > GREY_LEVEL_RANGE[1]:
+        bad = high if high > GREY_LEVEL_RANGE[1] else low
+        raise DataError(f'label {path} has grey level {bad} outside '
+                        f'{GREY_LEVEL_RANGE[0]}..{GREY_LEVEL_RANGE[1]} (dtype {arr.dtype}); '
+                        'expected an 8-bit grey label image')
 
 
 def decode_label_file(path: str,
@@ -158,6 +198,7 @@ def decode_label_file(path: str,
         if len(thresholds) != num_classes - 1 or np.any(np.diff(thresholds) <= 0):
             raise ValueError(f'grey_thresholds {tuple(grey_thresholds)} must be '
                              f'{num_classes - 1} ascending values')
+        _check_grey_levels(arr, path)
         return np.searchsorted(thresholds, arr, side='right').astype(np.uint8)
     bad = ((arr < 0) | (arr >= num_classes)) & (arr != ignore_index)
     if bad.any():

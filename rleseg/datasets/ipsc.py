@@ -21,7 +21,7 @@ from mmseg.registry import DATASETS
 from .base import SplitSegDataset
 from .errors import DataError
 from .meta import IPSC_CLASSES, IPSC_PALETTE
-from .splits import IPSC_LAYOUT, list_ipsc_frames
+from .splits import IPSC_LAYOUT, IPSC_RELEASE, list_ipsc_frames, require_file
 
 LABEL_SOURCES = ('auto', 'mask', 'xml')
 
@@ -52,6 +52,7 @@ class IPSCDataset(SplitSegDataset):
     METAINFO = dict(classes=IPSC_CLASSES, palette=[list(c) for c in IPSC_PALETTE])
     NAME = 'IPSC'
     LAYOUT = IPSC_LAYOUT
+    RELEASE = IPSC_RELEASE
 
     def __init__(self, ann_file: str = 'splits/test.txt', img_suffix: str = '.jpg',
                  seg_map_suffix: str = '.png', mask_dir: str = 'masks',
@@ -71,7 +72,8 @@ class IPSCDataset(SplitSegDataset):
         if sequence not in self._frames:
             folder = osp.join(self.data_root, sequence)
             if not osp.isdir(folder):
-                raise DataError(f'IPSC sequence folder {folder} does not exist')
+                state = 'is a file' if osp.exists(folder) else 'does not exist'
+                raise DataError(f'IPSC sequence folder {folder} {state}')
             stems = list_ipsc_frames(self.data_root, sequence, self.img_suffix)
             expected = self.frames_per_sequence
             if expected is not None and len(stems) != expected:
@@ -90,16 +92,18 @@ class IPSCDataset(SplitSegDataset):
         img_path = osp.join(seq_dir, stem + self.img_suffix)
         frames = self.sequence_frames(sequence)
         if stem not in frames:
-            raise DataError(f'image {img_path} does not exist')
+            require_file(img_path, 'image')      # nothing, or a directory, in its place
+            raise DataError(f'image {img_path} is not a frame of {seq_dir}')
         mask_path = osp.join(seq_dir, self.mask_dir, stem + self.seg_map_suffix)
         xml_path = osp.join(seq_dir, self.xml_dir, stem + '.xml')
-        has_mask, has_xml = os.path.isfile(mask_path), os.path.isfile(xml_path)
+        has_mask, has_xml = os.path.lexists(mask_path), os.path.lexists(xml_path)
         use_mask = has_mask and self.label_source != 'xml'
         if self.label_source == 'mask' and not has_mask:
             raise DataError(f'mask {mask_path} does not exist')
         if not use_mask and not has_xml:
             raise DataError(f'frame {img_path} has no label: neither {mask_path} nor '
                             f'{xml_path} exists')
+        require_file(mask_path if use_mask else xml_path, 'label')  # not a directory
         info = dict(img_path=img_path, seg_map_path=mask_path if use_mask else xml_path,
                     xml_path=xml_path if has_xml else None, item=item, sequence=sequence,
                     frame_stem=stem, frame_index=frames[stem], **self.label_fields())

@@ -37,6 +37,15 @@ IPSC_LAYOUT = ('<root>/<roi_x1_y1_x2_y2>/imageNNN.jpg with masks/imageNNN.png '
                'or annotations/imageNNN.xml, split files <root>/splits/*.txt')
 ARIS_LAYOUT = ('<root>/images/img_N.tif and <root>/labels/img_N.tif (N = 1..50), '
                'split files <root>/splits/*.txt')
+IPSC_RELEASE = ('the IPSC release is published on Hugging Face, repository '
+                'abhineet123/ipsc_prediction, file ipsc_data/roi_images_and_labels.zip; '
+                'without it, the configs/*_ipsc_tiny.py configs (e.g. '
+                'configs/p2s_rle_ipsc_tiny.py) run on the demo data written by: '
+                'python tools/prepare_data.py')
+ARIS_RELEASE = ('the ARIS release is published on IEEE DataPort, DOI 10.21227/ebax-1h44; '
+                'without it, the configs/*_aris_tiny.py configs (e.g. '
+                'configs/p2s_rle_aris_tiny.py) run on the demo data written by: '
+                'python tools/prepare_data.py')
 SPLIT_HINT = 'write it with: python tools/prepare_data.py splits {dataset} --root {root}'
 
 
@@ -45,12 +54,32 @@ def natural_key(name: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r'(\d+)', name))
 
 
-def require_root(root: Optional[str], dataset: str, layout: str) -> str:
-    """Return ``root`` or raise a one-line DataError naming the expected layout."""
-    if root is None or not os.path.isdir(root):
-        raise DataError(f'{dataset} data_root {root!r} does not exist; expected '
-                        f'{layout}')
-    return root
+def require_file(path: str, what: str) -> None:
+    """Raise a one-line DataError unless ``path`` is a regular file.
+
+    The message tells a missing path from a directory (or other non-file) in its place.
+    """
+    if os.path.isfile(path):
+        return
+    if os.path.isdir(path):
+        raise DataError(f'{what} {path} is a directory, not a file')
+    if os.path.lexists(path):
+        raise DataError(f'{what} {path} is not a regular file (or a broken link)')
+    raise DataError(f'{what} {path} does not exist')
+
+
+def require_root(root: Optional[str], dataset: str, layout: str, hint: str = '') -> str:
+    """Return ``root`` or raise a one-line DataError naming the expected layout.
+
+    Args:
+        hint: appended to the message (where the release is published, ...).
+    """
+    if root is not None and os.path.isdir(root):
+        return root
+    state = ('is a file, not a directory' if root is not None and os.path.exists(root)
+             else 'does not exist')
+    raise DataError(f'{dataset} data_root {root!r} {state}; expected {layout}'
+                    + (f'. {hint}' if hint else ''))
 
 
 def list_stems(folder: str, suffix: str) -> list[str]:
@@ -64,7 +93,7 @@ def list_stems(folder: str, suffix: str) -> list[str]:
 
 def list_ipsc_sequences(root: str) -> list[str]:
     """Sequence folders (``roi_x1_y1_x2_y2`` / ``all_frames_roi_...``), sorted."""
-    require_root(root, 'IPSC', IPSC_LAYOUT)
+    require_root(root, 'IPSC', IPSC_LAYOUT, IPSC_RELEASE)
     seqs = [d for d in os.listdir(root) if IPSC_SEQUENCE_PATTERN.match(d)
             and os.path.isdir(os.path.join(root, d))]
     if not seqs:
@@ -105,7 +134,7 @@ def aris_split_items(root: str,
                      ranges: Mapping[str, tuple[int, int]] = ARIS_PAPER_SPLITS,
                      img_suffix: str = '.tif') -> dict[str, list[str]]:
     """Items ``img_N`` of every split, images in numeric order."""
-    require_root(root, 'ARIS', ARIS_LAYOUT)
+    require_root(root, 'ARIS', ARIS_LAYOUT, ARIS_RELEASE)
     images = list_stems(os.path.join(root, 'images'), img_suffix)
     if not images:
         raise DataError(f'ARIS root {root} has no images/*{img_suffix}; expected '
@@ -119,9 +148,10 @@ def read_split_file(path: str, dataset: str = 'dataset', root: str = '<root>') -
     Raises:
         DataError: the file is missing or lists no item.
     """
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         hint = SPLIT_HINT.format(dataset=dataset.lower(), root=root)
         raise DataError(f'split file {path} does not exist; {hint}')
+    require_file(path, 'split file')
     with open(path, encoding='utf-8') as f:
         items = [line.split('#', 1)[0].strip() for line in f]
     items = [i for i in items if i]

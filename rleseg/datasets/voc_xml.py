@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from .errors import DataError
+from .splits import require_file
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,7 @@ def parse_voc_xml(path: str) -> VocAnnotation:
         DataError: missing file, XML syntax error, object without name, track id
             or polygon, malformed polygon.
     """
-    if not os.path.isfile(path):
-        raise DataError(f'annotation {path} does not exist')
+    require_file(path, 'annotation')
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:

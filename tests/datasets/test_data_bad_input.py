@@ -15,7 +15,8 @@ LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')]
 
 
 def _frames(root: str) -> tuple[str, list[str]]:
-    seq = next(d for d in sorted(os.listdir(root)) if d != 'splits')
+    seq = next(d for d in sorted(os.listdir(root))
+               if d != 'splits' and os.path.isdir(os.path.join(root, d)))
     stems = sorted(f[:-4] for f in os.listdir(os.path.join(root, seq)) if f.endswith('.jpg'))
     return os.path.join(root, seq), stems
 
@@ -49,16 +50,51 @@ def test_corrupt_image(small_ipsc):
     _one_line(exc, bad)
 
 
-def test_truncated_image_is_caught_by_the_full_check(small_ipsc):
+def _damage(path: str, how: str) -> None:
+    """Truncate a file, or overwrite its middle third with seeded random bytes (the
+    header stays intact)."""
+    data = bytearray(open(path, 'rb').read())
+    if how == 'truncate':
+        data = data[:len(data) // 2]
+    else:
+        lo, hi = len(data) // 3, 2 * len(data) // 3
+        data[lo:hi] = np.random.default_rng(0).integers(0, 256, hi - lo, np.uint8).tobytes()
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+
+
+@pytest.mark.parametrize('how', ['truncate', 'overwrite'])
+@pytest.mark.parametrize('which', ['image', 'mask'])
+def test_damaged_pixel_data_is_caught_by_the_default_check(small_ipsc, how, which):
+    """A JPEG / PNG with an intact header but damaged pixel data used to load as
+    garbage (OpenCV decodes it without an error) unless check_items='full'."""
     seq, stems = _frames(small_ipsc)
-    bad = os.path.join(seq, stems[2] + '.jpg')
-    data = open(bad, 'rb').read()
-    with open(bad, 'wb') as f:
-        f.write(data[:len(data) // 2])
-    assert len(IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')) == 4
+    bad = (os.path.join(seq, stems[2] + '.jpg') if which == 'image' else
+           os.path.join(seq, 'masks', stems[2] + '.png'))
+    _damage(bad, how)
+    for level in ('header', 'full'):
+        with pytest.raises(DataError) as exc:
+            IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', check_items=level)
+        _one_line(exc, bad, 'damaged', 'splits/test.txt')
+    if which == 'mask':                        # the label loader checks at decode time
+        ds = IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt',
+                         check_items='none', pipeline=LOAD)
+        with pytest.raises(DataError) as exc:
+            ds[2]
+        _one_line(exc, bad, 'damaged')
+
+
+def test_truncated_tiff_is_caught(small_aris):
+    bad = os.path.join(small_aris, 'images', 'img_2.tif')
+    _damage(bad, 'truncate')
     with pytest.raises(DataError) as exc:
-        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt', check_items='full')
-    _one_line(exc, bad, 'truncated')
+        ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt')
+    _one_line(exc, bad, 'damaged')
+
+
+def test_intact_files_pass_the_integrity_check(ipsc_root, aris_root):
+    assert len(IPSCDataset(data_root=ipsc_root, ann_file='splits/test.txt')) == 12
+    assert len(ARISDataset(data_root=aris_root, ann_file='splits/test.txt')) == 18
 
 
 def test_mask_size_differs_from_image(small_ipsc):
@@ -172,3 +208,64 @@ def test_window_frames_of_different_sizes(small_ipsc):
     with pytest.raises(DataError) as exc:
         video[0]
     _one_line(exc, stems[1] + '.jpg', 'of its window is')
+
+
+def test_grey_label_outside_8_bit_levels(small_aris):
+    """A 16-bit grey label holding 1000 used to be read as the top class."""
+    label = os.path.join(small_aris, 'labels', 'img_2.tif')
+    arr = np.array(Image.open(label))[..., 0].astype(np.uint16)
+    arr[0, :4] = 1000
+    Image.fromarray(arr).save(label)
+    ds = ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt', pipeline=LOAD)
+    with pytest.raises(DataError) as exc:
+        ds[1]
+    _one_line(exc, label, 'grey level 1000', '0..255')
+    with pytest.raises(DataError) as exc:
+        ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt', check_items='full')
+    _one_line(exc, label, 'grey level 1000')
+    arr[0, :4] = 200                              # 16-bit but within the levels: fine
+    Image.fromarray(arr).save(label)
+    assert ds[1]['gt_seg_map'][0, :4].tolist() == [2, 2, 2, 2]
+
+
+def test_split_file_with_a_missing_item_names_the_split_file(small_ipsc):
+    split = os.path.join(small_ipsc, 'splits', 'test.txt')
+    seq = os.path.basename(_frames(small_ipsc)[0])
+    with open(split, 'a') as f:
+        f.write(f'{seq}/image999\n')
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')
+    _one_line(exc, 'image999.jpg', 'does not exist', split)
+
+
+def test_directory_in_place_of_a_file_is_not_called_missing(small_ipsc, small_aris):
+    seq, stems = _frames(small_ipsc)
+    mask = os.path.join(seq, 'masks', stems[1] + '.png')
+    os.remove(mask)
+    os.mkdir(mask)
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')
+    _one_line(exc, mask, 'is a directory')
+    label = os.path.join(small_aris, 'labels', 'img_3.tif')
+    os.remove(label)
+    os.mkdir(label)
+    with pytest.raises(DataError) as exc:
+        ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt')
+    _one_line(exc, label, 'is a directory')
+    split = os.path.join(small_aris, 'splits', 'test.txt')
+    os.remove(split)
+    os.mkdir(split)
+    with pytest.raises(DataError) as exc:
+        ARISDataset(data_root=small_aris, ann_file='splits/test.txt')
+    _one_line(exc, split, 'is a directory')
+
+
+def test_missing_release_says_where_it_is_published(tmp_path):
+    with pytest.raises(DataError) as exc:
+        IPSCDataset(data_root=str(tmp_path / 'ipsc'))
+    _one_line(exc, 'Hugging Face', 'abhineet123/ipsc_prediction',
+              'ipsc_data/roi_images_and_labels.zip', 'configs/p2s_rle_ipsc_tiny.py',
+              'python tools/prepare_data.py')
+    with pytest.raises(DataError) as exc:
+        ARISDataset(data_root=str(tmp_path / 'aris'))
+    _one_line(exc, 'IEEE DataPort', '10.21227/ebax-1h44', 'configs/p2s_rle_aris_tiny.py')
