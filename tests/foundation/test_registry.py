@@ -19,7 +19,8 @@ def test_version_and_engine_hooks_registered():
 def test_default_runtime_inherits_mmseg_base():
     cfg = Config.fromfile(REPO / 'configs/_base_/default_runtime.py')
     assert cfg.default_scope == 'mmseg'
-    assert cfg.custom_imports == dict(imports=['rleseg'], allow_failed_imports=False)
+    assert cfg.custom_imports == dict(imports=['rleseg', 'mmdet.models'],
+                                      allow_failed_imports=False)
     # Inherited from mmseg::_base_/default_runtime.py, not copied.
     assert cfg.log_processor == dict(by_epoch=False)
     assert cfg.visualizer.type == 'SegLocalVisualizer'
