@@ -2,6 +2,8 @@
 
 * :class:`IPSCDataset`, :class:`ARISDataset`: the public releases' layouts, items
   from split files under ``data_root/splits`` shared by every model config.
+* :class:`FolderSegDataset`: mmseg's plain folder layout (``img_dir`` / ``ann_dir``,
+  optional split file and instance maps), classes and palette from the config.
 * :class:`VideoWindowDataset`: N-frame windows over a sequence dataset.
 * :class:`PatchDataset`: every patch of every image, each recording its box.
 * :func:`generate_ipsc`, :func:`generate_aris`: the embedded demo data.
@@ -12,6 +14,7 @@ from . import transforms  # noqa: F401
 from .aris import ARISDataset
 from .base import SplitSegDataset
 from .errors import DataError
+from .folder import FolderSegDataset
 from .ipsc import IPSCDataset
 from .patching import extract_patch, patch_boxes, stitch_patches, stitch_windows
 from .splits import (ARIS_PAPER_SPLITS, IPSC_PAPER_SPLITS, read_split_file,

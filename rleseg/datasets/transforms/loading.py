@@ -16,6 +16,7 @@ from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
 from ..errors import DataError
+from ..folder import read_instance_map
 from ..imageio import decode_label_file, read_image
 from ..voc_xml import parse_voc_xml, rasterize_objects
 
@@ -49,7 +50,10 @@ def load_label(results: dict, path: str, label_format: str,
 
 def load_instances(results: dict, xml_path: Optional[str],
                    shape: tuple[int, int]) -> np.ndarray:
-    """``(H, W)`` int32 track-id map (0 = none) rasterised from a frame's XML."""
+    """``(H, W)`` int32 instance-id map (0 = none): the data info's instance map
+    (``inst_map_path``, folder datasets), else rasterised from a frame's XML."""
+    if results.get('inst_map_path') is not None:
+        return read_instance_map(results['inst_map_path'], shape)
     if xml_path is None:
         raise DataError(f"frame {results.get('img_path')} has no XML annotation to "
                         'read instances from')
@@ -73,8 +77,8 @@ class LoadSegAnnotations(BaseTransform):
     ``ori_shape`` if an image was loaded (the label must have that size).
 
     Added keys: ``gt_seg_map`` ((H, W) uint8), ``seg_fields``; with
-    ``with_instances``: ``gt_instance_map`` ((H, W) int32 track ids from
-    ``xml_path``, also a seg field so geometric transforms follow it).
+    ``with_instances``: ``gt_instance_map`` ((H, W) int32 ids from ``inst_map_path``
+    or track ids from ``xml_path``, also a seg field so geometric transforms follow it).
 
     Args:
         with_instances: also load the instance map.

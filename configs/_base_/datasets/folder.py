@@ -1,0 +1,64 @@
+# Template: your own dataset in mmseg's plain folder layout (rleseg FolderSegDataset).
+# Copy this file (do not edit it in place: nuclei.py inherits it), then set data_root,
+# classes / palette / num_classes, image_size and the suffixes. Layout under data_root:
+#
+#   img_dir/{train,test}/<stem><img_suffix>       images (grey images are read as 3 channels)
+#   ann_dir/{train,test}/<stem><seg_map_suffix>   labels: class ids 0..C-1 as grey or palette
+#                                                 PNG (255 = ignore)
+#   inst_dir/{train,test}/<stem>.png              optional: instance ids, 8/16-bit grey,
+#                                                 0 = none (panoptic models); add
+#                                                 inst_map_path='inst_dir/<split>' below
+#
+# Every image needs its label and every label its image. Items: every image of the folder
+# (natural order), or the stems listed by an optional split file (ann_file, one stem per
+# line, relative to img_path). Images are resized to image_size and used whole; the
+# ground truth is scored at full resolution. Build a dataset of it:
+#   mmseg.registry.DATASETS.build(Config.fromfile(<copy>).test_dataloader.dataset)
+dataset_type = 'FolderSegDataset'
+data_root = 'data/my_dataset'
+classes = ('background', 'foreground')     # one name per label id
+palette = [[0, 0, 0], [255, 0, 0]]         # optional: one RGB colour per class
+num_classes = 2                            # len(classes)
+img_suffix = '.png'
+seg_map_suffix = '.png'
+train_prefix = dict(img_path='img_dir/train', seg_map_path='ann_dir/train')
+test_prefix = dict(img_path='img_dir/test', seg_map_path='ann_dir/test')
+train_split = ''                           # optional split file, e.g. 'splits/train.txt'
+test_split = ''
+image_size = (64, 64)                      # (w, h) every image is resized to
+
+meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
+             'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'item')
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadSegAnnotations'),
+    dict(type='Resize', scale=image_size, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+    dict(type='PackSegInputs', meta_keys=meta_keys),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=image_size, keep_ratio=False),
+    dict(type='LoadSegAnnotations'),
+    dict(type='PackSegInputs', meta_keys=meta_keys),
+]
+
+metainfo = dict(classes=classes, palette=palette)
+train_dataloader = dict(
+    batch_size=4, num_workers=2, persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, data_prefix=train_prefix,
+                 ann_file=train_split, img_suffix=img_suffix,
+                 seg_map_suffix=seg_map_suffix, metainfo=metainfo,
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1, num_workers=2, persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, data_prefix=test_prefix,
+                 ann_file=test_split, img_suffix=img_suffix,
+                 seg_map_suffix=seg_map_suffix, metainfo=metainfo,
+                 pipeline=test_pipeline))
+test_dataloader = val_dataloader
+# The paper's per-class recall / precision / Dice / IoU, the same for every model.
+val_evaluator = dict(type='PerClassSegMetric')
+test_evaluator = val_evaluator
