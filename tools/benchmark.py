@@ -3,6 +3,7 @@
     python tools/benchmark.py --suite demo                 # CPU demo, minutes
     python tools/benchmark.py --suite ipsc --work-dir work_dirs/bench_ipsc   # GPU
     python tools/benchmark.py configs/unet_ipsc_tiny.py configs/p2s_rle_ipsc_tiny.py
+    python tools/benchmark.py --dataset my_dataset.py --suite paradigms --seeds 0 1 2
 
 Trains every model through mmengine's runner unless its run is finished (resumable),
 scores it on its config's test split with PerClassSegMetric, measures speed and
@@ -17,6 +18,7 @@ from mmengine.config import DictAction
 
 from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
+from rleseg.benchmark.compose import compose_paradigms, dataset_name
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -26,15 +28,32 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('configs', nargs='*',
                         help='config files or names under configs/ (added to --suite)')
     parser.add_argument('--suite', choices=sorted(SUITES), help=f'named suite: {suites}')
+    parser.add_argument('--dataset',
+                        help='a dataset config (pipelines, dataloaders, num_classes) to '
+                        'run every paradigm on: implies --suite paradigms')
+    parser.add_argument('--min-ceiling-dice', type=float, default=90.0,
+                        help='--dataset: the token ceiling (mDice, %%) the derived '
+                        'tokenizer keeps (default 90)')
     parser.add_argument('--work-dir',
                         help='where models and reports go (default '
                         'work_dirs/benchmark_<suite or custom>)')
     parser.add_argument('--eval-only', action='store_true',
                         help='do not train: evaluate the latest checkpoint in each '
                         "model's work dir (<work-dir>/<config name>/)")
-    parser.add_argument('--iters', type=int,
-                        help='override train_cfg.max_iters of every model (e.g. 1 for '
-                        'a smoke test)')
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument('--iters', type=int,
+                        help="train every model N iterations, its config's whole schedule "
+                        '(LR schedulers, intervals) scaled to N (e.g. 1 for a smoke test)')
+    budget.add_argument('--budget-minutes', type=float,
+                        help='train every model for the iterations that fit M minutes '
+                        'on this machine (timed warm-up, then the scaled schedule); the '
+                        'table records the iterations each model got')
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        help='train every model once per seed; tables show mean ± std '
+                        'and n (default: once, with the config seed)')
+    parser.add_argument('--curve-points', type=int, default=0,
+                        help='score the test split at K evenly spaced points of training '
+                        '(learning curves in the CSV / JSON and *_curves.png)')
     parser.add_argument('--latency-repeats', type=int, default=3,
                         help='timed inference calls per batch size (1 and 8)')
     parser.add_argument('--num-vis', type=int, default=4,
@@ -46,13 +65,27 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    models, demo = resolve_models(args.suite, args.configs)
-    title = args.suite or 'custom'
-    settings = BenchmarkSettings(
-        work_dir=osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}')),
-        train=not args.eval_only, iters=args.iters, cfg_options=dict(args.cfg_options),
-        latency_repeats=args.latency_repeats, num_vis=args.num_vis, demo=demo,
-        title=title)
+    if args.dataset:
+        title = f'paradigms_{dataset_name(args.dataset)}'
+        suite = None if args.suite == 'paradigms' else args.suite
+    else:
+        title, suite = args.suite or 'custom', args.suite
+    work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}'))
+    try:
+        composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'),
+                                     min_ceiling_dice=args.min_ceiling_dice,
+                                     stream=sys.stdout) if args.dataset else []
+        models, demo = resolve_models(suite, [*args.configs, *(m.config for m in composed)])
+        settings = BenchmarkSettings(
+            work_dir=work_dir,
+            train=not args.eval_only, iters=args.iters, seeds=args.seeds,
+            budget_minutes=args.budget_minutes, curve_points=args.curve_points,
+            cfg_options=dict(args.cfg_options),
+            latency_repeats=args.latency_repeats, num_vis=args.num_vis,
+            demo=demo or bool(args.dataset), title=title)
+    except ValueError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
     try:
         result = run_benchmark(models, settings)
     except KeyboardInterrupt:

@@ -4,7 +4,8 @@ Layout of a benchmark work directory::
 
     <work_dir>/<model>/            mmengine work dir: checkpoints, logs,
                                    benchmark_record.json, benchmark_worker.log,
-                                   qualitative.npz
+                                   qualitative.npz (the config's own seed)
+    <work_dir>/<model>/seed_<s>/   the same per seed with ``--seeds``
     <work_dir>/benchmark_<dataset>.{md,csv,json}, ..._per_class.{md,csv},
     <work_dir>/benchmark_<dataset>_metrics.png, ..._qualitative.png
 
@@ -37,8 +38,13 @@ class BenchmarkSettings:
     Attributes:
         work_dir: root of the per-model work directories and of the report.
         train: False evaluates existing checkpoints only.
-        iters: override of ``train_cfg.max_iters`` for every model (None: the
-            configs' own schedules).
+        iters: training length N of every model, the configs' schedules scaled to it
+            (None: the configs' own schedules).
+        seeds: train every model once per seed (None: once, with the config's seed).
+        budget_minutes: train every model for the iterations that fit this many
+            minutes (measured by a timed warm-up; exclusive with ``iters``).
+        curve_points: score the test split at this many evenly spaced points of
+            training (0: at the end only).
         cfg_options: config overrides applied to every model.
         latency_repeats: timed calls per latency batch size.
         num_vis: test images in the qualitative figure.
@@ -48,6 +54,9 @@ class BenchmarkSettings:
     work_dir: str
     train: bool = True
     iters: Optional[int] = None
+    seeds: Optional[List[int]] = None
+    budget_minutes: Optional[float] = None
+    curve_points: int = 0
     cfg_options: Dict[str, Any] = field(default_factory=dict)
     latency_repeats: int = 3
     num_vis: int = 4
@@ -55,32 +64,62 @@ class BenchmarkSettings:
     title: str = 'custom'
 
 
-def worker_command(spec: ModelSpec, settings: BenchmarkSettings) -> List[str]:
-    """The command line of the worker process of one model."""
+    def __post_init__(self) -> None:
+        if self.iters is not None and self.budget_minutes is not None:
+            raise ValueError('give --iters or --budget-minutes, not both')
+        if self.seeds is not None and len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f'--seeds repeats a seed: {self.seeds}')
+        if self.curve_points < 0:
+            raise ValueError(f'--curve-points must be >= 0, got {self.curve_points}')
+
+    @property
+    def run_seeds(self) -> List[Optional[int]]:
+        """The seeds each model runs with (``[None]``: the config's own)."""
+        return list(self.seeds) if self.seeds else [None]
+
+    def model_dir(self, name: str, seed: Optional[int]) -> str:
+        """Work directory of one model run."""
+        base = osp.join(self.work_dir, name)
+        return base if seed is None else osp.join(base, f'seed_{seed}')
+
+    def recorded(self) -> Dict[str, Any]:
+        """The settings a record is made with (compared when a run is skipped)."""
+        return dict(iters=self.iters, cfg_options=self.cfg_options or {},
+                    budget_minutes=self.budget_minutes, curve_points=self.curve_points)
+
+
+def worker_command(spec: ModelSpec, settings: BenchmarkSettings,
+                   seed: Optional[int] = None) -> List[str]:
+    """The command line of the worker process of one model run."""
     command = [sys.executable, '-m', 'rleseg.benchmark.worker', '--config', spec.config,
-               '--model-dir', osp.join(settings.work_dir, spec.name),
+               '--model-dir', settings.model_dir(spec.name, seed),
                '--latency-repeats', str(settings.latency_repeats),
-               '--num-vis', str(settings.num_vis)]
+               '--num-vis', str(settings.num_vis), '--parent-pid', str(os.getpid()),
+               '--curve-points', str(settings.curve_points)]
     if not settings.train:
         command.append('--eval-only')
     if settings.iters is not None:
         command += ['--iters', str(settings.iters)]
+    if settings.budget_minutes is not None:
+        command += ['--budget-minutes', str(settings.budget_minutes)]
+    if seed is not None:
+        command += ['--seed', str(seed)]
     if settings.cfg_options:
         command += ['--cfg-options', json.dumps(settings.cfg_options)]
     return command
 
 
-def _run_worker(spec: ModelSpec, settings: BenchmarkSettings,
-                progress: Progress) -> Dict[str, Any]:
+def _run_worker(spec: ModelSpec, settings: BenchmarkSettings, progress: Progress,
+                seed: Optional[int] = None) -> Dict[str, Any]:
     """Run one model's worker, showing its progress; return its record."""
-    model_dir = osp.join(settings.work_dir, spec.name)
+    model_dir = settings.model_dir(spec.name, seed)
     os.makedirs(model_dir, exist_ok=True)
     progress_file = progress_path(model_dir)
     if osp.exists(progress_file):
         os.remove(progress_file)
     progress.update('starting')
     with open(osp.join(model_dir, WORKER_LOG), 'ab') as log:
-        process = subprocess.Popen(worker_command(spec, settings), stdout=log,
+        process = subprocess.Popen(worker_command(spec, settings, seed), stdout=log,
                                    stderr=subprocess.STDOUT)
         try:
             while process.poll() is None:
@@ -94,9 +133,18 @@ def _run_worker(spec: ModelSpec, settings: BenchmarkSettings,
             raise
     record = read_json(record_path(model_dir)) or {}
     if process.returncode != 0 and record.get('status') != STATUS_FAILED:
-        record = dict(name=spec.name, config=spec.config, status=STATUS_FAILED,
-                      error=f'worker exited with code {process.returncode}')
+        error = (_last_line(osp.join(model_dir, WORKER_LOG)) if process.returncode == 3
+                 else f'worker exited with code {process.returncode}')
+        record = dict(name=spec.name, config=spec.config, seed=seed, status=STATUS_FAILED,
+                      error=error)
     return record
+
+
+def _last_line(path: str) -> str:
+    with open(path, encoding='utf-8', errors='replace') as file:
+        lines = [line.strip() for line in file if line.strip()]
+    return lines[-1] if lines else ''
+
 
 
 def _read_progress(path: str) -> Optional[dict]:
@@ -116,42 +164,48 @@ def _outcome(record: Dict[str, Any]) -> str:
 
 def _settings_note(record: Dict[str, Any], settings: BenchmarkSettings) -> str:
     """A hint when a finished record was made with other iterations / overrides."""
-    recorded = record.get('settings')
-    wanted = dict(iters=settings.iters, cfg_options=settings.cfg_options or {})
-    if recorded is None or recorded == wanted:
+    recorded = {key: value for key, value in (record.get('settings') or {}).items()
+                if key != 'seed'}
+    wanted = settings.recorded()
+    differ = {key: (recorded[key], value) for key, value in wanted.items()
+              if key in recorded and recorded[key] != value}
+    if not recorded or not differ:
         return ''
-    return (f" (recorded with {recorded}, now {wanted}: delete "
-            f"{osp.join(settings.work_dir, record['name'])} to rerun)")
+    changes = ', '.join(f'{key} {old!r} -> {new!r}' for key, (old, new) in differ.items())
+    return (f" (recorded with other settings: {changes}; delete "
+            f"{settings.model_dir(record['name'], record.get('seed'))} to rerun)")
 
 
 def run_models(models: Sequence[ModelSpec], settings: BenchmarkSettings,
-               runner: Optional[Callable[[ModelSpec, BenchmarkSettings, Progress],
-                                         Dict[str, Any]]] = None,
+               runner: Optional[Callable[..., Dict[str, Any]]] = None,
                stream=None) -> List[Dict[str, Any]]:
-    """Run every model not finished yet and return all records, in order.
+    """Run every (model, seed) not finished yet and return all records, in order.
 
     Args:
         models: the models; those without a config get a ``missing`` record.
-        settings: shared settings.
-        runner: how one model runs (default: a worker process).
+        settings: shared settings (``settings.run_seeds``: the seeds of each model).
+        runner: how one run goes, ``runner(spec, settings, progress, seed)`` (default:
+            a worker process).
         stream: where progress goes (default stdout).
     """
     runner = runner or _run_worker
-    progress = Progress(len(models), stream)
+    seeds = settings.run_seeds
+    progress = Progress(len(models) * len(seeds), stream)
     records = []
-    for index, spec in enumerate(models):
-        progress.start_model(index, spec.name)
+    for index, (spec, seed) in enumerate((s, seed) for s in models for seed in seeds):
+        label = spec.name if seed is None else f'{spec.name} seed {seed}'
+        progress.start_model(index, label)
         if spec.config is None:
-            record = dict(name=spec.name, config=None, status=STATUS_MISSING,
+            record = dict(name=spec.name, config=None, seed=seed, status=STATUS_MISSING,
                           error=f'no config configs/{spec.name}.py')
             progress.finish_model('missing config, skipped')
         else:
-            record = read_json(record_path(osp.join(settings.work_dir, spec.name)))
+            record = read_json(record_path(settings.model_dir(spec.name, seed)))
             if record and record.get('status') == STATUS_DONE:
                 progress.finish_model('already done, skipped'
                                       + _settings_note(record, settings))
             else:
-                record = runner(spec, settings, progress)
+                record = runner(spec, settings, progress, seed)
                 progress.finish_model(_outcome(record))
         records.append(record)
     return records

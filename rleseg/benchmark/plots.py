@@ -1,4 +1,4 @@
-"""Benchmark figures: metric bars and qualitative overlays.
+"""Benchmark figures: metric bars, learning curves and qualitative overlays.
 
 Figures are drawn with matplotlib's object API (``Figure`` + Agg canvas), so the
 global pyplot backend of the caller is left alone.
@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .records import STATUS_DONE, atomic_write_bytes
-from .report import DatasetTable, flatten
+from .report import DatasetTable
 
 BAR_METRICS = ('mRecall', 'mPrecision', 'mDice', 'mIoU')
 
@@ -28,7 +28,7 @@ def _save(figure: Figure, path: str) -> None:
 
 def metric_bars(table: DatasetTable, path: str, demo: bool = False) -> Optional[str]:
     """Grouped bars of :data:`BAR_METRICS` per evaluated model; None if none."""
-    rows = [flatten(r) for r in table.records if r.get('status') == STATUS_DONE]
+    rows = [row for row in table.rows() if row['status'] == STATUS_DONE]
     if not rows:
         return None
     figure = Figure(figsize=(1.6 + 1.5 * len(rows), 3.6))
@@ -37,7 +37,9 @@ def metric_bars(table: DatasetTable, path: str, demo: bool = False) -> Optional[
     positions = np.arange(len(rows))
     for index, metric in enumerate(BAR_METRICS):
         values = [row.get(metric) or 0.0 for row in rows]
-        bars = axis.bar(positions + (index - 1.5) * width, values, width, label=metric)
+        errors = [row.get(f'{metric}_std') or 0.0 for row in rows]
+        bars = axis.bar(positions + (index - 1.5) * width, values, width, label=metric,
+                        yerr=errors if any(errors) else None, capsize=2)
         axis.bar_label(bars, fmt='%.0f', fontsize=7)
     axis.set_xticks(positions, [row['model'] for row in rows], rotation=15, ha='right')
     axis.set_ylim(0, 105)
@@ -78,10 +80,10 @@ def qualitative_grid(table: DatasetTable, work_dir: str, path: str,
     """
     samples: Dict[str, Any] = {}
     for record in table.records:
-        if record.get('status') != STATUS_DONE:
-            continue
-        file = osp.join(work_dir, record['name'],
-                        record['eval']['qualitative']['file'])
+        if record.get('status') != STATUS_DONE or record['name'] in samples:
+            continue  # with several seeds, the first finished run is shown
+        folder = record.get('model_dir') or osp.join(work_dir, record['name'])
+        file = osp.join(folder, record['eval']['qualitative']['file'])
         if osp.isfile(file):
             samples[record['name']] = np.load(file)
     if not samples:
@@ -121,13 +123,51 @@ def qualitative_grid(table: DatasetTable, work_dir: str, path: str,
     return path
 
 
+def learning_curves(table: DatasetTable, path: str, demo: bool = False,
+                    metric: str = 'mDice') -> Optional[str]:
+    """``metric`` against training iterations (left) and training seconds (right),
+    one colour per model, one line per run (seed); None when no run has a curve of
+    two points or more (``--curve-points``)."""
+    runs: Dict[str, List[List[Dict[str, Any]]]] = {}
+    for record in table.records:
+        curve = (record.get('train') or {}).get('curve') or []
+        points = [p for p in curve if p.get(metric) is not None]
+        if record.get('status') == STATUS_DONE and len(points) > 1:
+            runs.setdefault(record['name'], []).append(points)
+    if not runs:
+        return None
+    figure = Figure(figsize=(10, 3.8))
+    by_iter, by_time = figure.subplots(1, 2, sharey=True)
+    colours = colormaps['tab10']
+    for index, (name, curves) in enumerate(runs.items()):
+        for run, points in enumerate(curves):
+            label = name if run == 0 else None
+            values = [p[metric] for p in points]
+            style = dict(color=colours(index % 10), marker='o', markersize=3, lw=1.2,
+                         alpha=0.9 if len(curves) == 1 else 0.6, label=label)
+            by_iter.plot([p['iter'] for p in points], values, **style)
+            if all(p.get('train_s') is not None for p in points):
+                by_time.plot([p['train_s'] for p in points], values, **style)
+    by_iter.set_xlabel('training iterations')
+    by_time.set_xlabel('training seconds (evaluation excluded)')
+    by_iter.set_ylabel(f'{metric} on the test split (%)')
+    for axis in (by_iter, by_time):
+        axis.set_ylim(0, 100)
+        axis.grid(alpha=0.3)
+    by_iter.set_title(f'{table.label}: learning curves' + (' — DEMO SCALE' if demo else ''))
+    by_iter.legend(fontsize=7, loc='best')
+    _save(figure, path)
+    return path
+
+
 def write_figures(tables: Sequence[DatasetTable], work_dir: str, demo: bool,
                   num: int = 4) -> List[str]:
-    """Bars and qualitative grid per dataset; the paths written."""
+    """Bars, learning curves and qualitative grid per dataset; the paths written."""
     written = []
     for table in tables:
         base = osp.join(work_dir, f'benchmark_{table.label.replace(" ", "_")}')
         for result in (metric_bars(table, f'{base}_metrics.png', demo),
+                       learning_curves(table, f'{base}_curves.png', demo),
                        qualitative_grid(table, work_dir, f'{base}_qualitative.png',
                                         num)):
             if result:

@@ -7,18 +7,25 @@ evaluated, or started over from its latest mmengine checkpoint.
 
 A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
 
-* ``name``, ``config``: the model and its config file;
+* ``name``, ``config``, ``seed``, ``model_dir``: the model, its config file, the
+  seed it ran with (None: the config's) and its work directory;
 * ``status``: ``'trained'`` (training finished, not evaluated yet), ``'done'``,
   ``'failed'`` (``error`` says why) or ``'missing'`` (no config);
+* ``budget`` (``--budget-minutes`` only): ``minutes``, ``warmup_iters``,
+  ``warmup_sec_per_iter`` and the ``iters`` they gave, fixed before training starts;
 * ``train``: ``iters``, ``batch_size``, ``sec_per_iter`` (median), ``wall_s``,
-  ``peak_mem_mib``, ``checkpoint``, ``machine`` (where it trained);
+  ``train_s`` (seconds in training iterations), ``peak_mem_mib``, ``checkpoint``,
+  ``curve`` (learning-curve points: ``iter``, ``train_s`` and the scores, with
+  ``--curve-points``), ``machine`` (where it trained);
 * ``eval``: ``metrics`` (the :class:`~rleseg.evaluation.PerClassSegMetric` dict),
+  ``ceiling`` (token models: the same metrics on the ground truth's own tokens),
   ``latency`` (``b1_img_per_s``, ``b8_img_per_s``), ``test_wall_s``,
   ``peak_mem_mib`` (+ ``peak_mem_kind``), ``params``, ``model_type``, ``checkpoint``,
   ``dataset`` (label, classes, palette, item count and a hash of the test items) and
   ``qualitative`` (the npz of predictions for the figure);
 * ``machine``: where the last phase ran (:func:`rleseg.benchmark.measure.machine_info`);
-* ``settings``: the ``iters`` / ``cfg_options`` overrides it ran with.
+* ``settings``: the ``iters``, ``budget_minutes``, ``curve_points``, ``seed`` and
+  ``cfg_options`` it ran with.
 """
 from __future__ import annotations
 

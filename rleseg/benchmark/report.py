@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os.path as osp
+import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -15,19 +17,25 @@ from .records import STATUS_DONE, atomic_write_json, atomic_write_text
 
 
 
-def demo_banner(machine: Optional[Dict[str, Any]] = None) -> str:
-    """The warning printed above demo-scale numbers, naming the device they ran on."""
+def demo_banner(machine: Optional[Dict[str, Any]] = None,
+                generated: Optional[bool] = True) -> str:
+    """The warning printed above demo-scale numbers: tiny models and a short budget,
+    the device they ran on, and whether the data was generated (``None``: some
+    tables on generated data, some on real data)."""
     machine = machine or {}
     device = str(machine.get('gpu') or '') if machine.get('device') == 'cuda' else ''
     where = f'on a GPU ({device})' if device else 'on CPU'
-    return (f'DEMO SCALE: tiny models trained for a few iterations {where} on generated '
-            'data. These numbers show that the pipeline runs end to end; they are not '
-            'the paper\'s results and say little about the methods.')
+    data = {True: 'generated data', False: 'real data',
+            None: 'generated and real data (see each table)'}[generated]
+    return (f'DEMO SCALE: tiny models, short training budgets, {where}, on {data}. '
+            'These numbers compare the paradigms at this scale; they are not the '
+            'paper\'s results.')
 
 
 #: Main-table columns: (header, row key, format).
 COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('model', 'model', 's'),
+    ('n', 'n', 'd'),
     ('iters', 'iters', 'd'),
     ('batch', 'batch_size', 'd'),
     ('params (M)', 'params_m', '.2f'),
@@ -57,6 +65,15 @@ VIDEO_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('GT tokens/frame', 'seq_gt_tokens_per_frame', '.1f'),
     ('ms/frame b1', 'b1_ms_per_img', '.1f'),
 )
+#: Extra columns shown when some token model of the table was scored on its token
+#: ceiling (the ground truth tokenized, decoded and upsampled by its own tokenizer).
+CEILING_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ('ceiling mDice', 'ceiling_mDice', '.1f'),
+    ('% of ceiling', 'pct_of_ceiling', '.0f'),
+)
+#: Scores shown as ``mean ± std`` when a model ran with several seeds.
+SPREAD_KEYS = ('mDice', 'mIoU', 'mRecall', 'mPrecision', 'dataset_mDice', 'dataset_mIoU',
+               'PQ', 'SQ', 'RQ', 'ceiling_mDice', 'pct_of_ceiling')
 #: Extra columns shown when some model of the table predicts tokens.
 SEQUENCE_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('tokens/img', 'seq_tokens_per_image', '.1f'),
@@ -78,7 +95,8 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
     """One flat row of every number of a record (CSV / table source)."""
     train = record.get('train') or {}
     evaluation = record.get('eval') or {}
-    row: Dict[str, Any] = dict(model=record['name'], status=record.get('status'),
+    row: Dict[str, Any] = dict(model=record['name'], seed=record.get('seed'),
+                               status=record.get('status'), n=1,
                                config=record.get('config'), error=record.get('error'))
     row.update(iters=train.get('iters'), batch_size=train.get('batch_size'),
                sec_per_iter=train.get('sec_per_iter'), train_wall_s=train.get('wall_s'),
@@ -91,6 +109,11 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
                    model_type=evaluation.get('model_type'))
         row.update(evaluation.get('latency', {}))
         row.update(evaluation.get('metrics', {}))
+        ceiling = (evaluation.get('ceiling') or {}).get('mDice')
+        if ceiling is not None:
+            row['ceiling_mDice'] = ceiling
+            row['pct_of_ceiling'] = (100.0 * row['mDice'] / ceiling if ceiling > 0
+                                     and row.get('mDice') is not None else None)
         if row.get('b1_img_per_s'):
             row['b1_ms_per_img'] = 1000.0 / row['b1_img_per_s']
         row['frames_per_item'] = evaluation.get('dataset', {}).get('frames_per_item', 1)
@@ -109,12 +132,37 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
     return row
 
 
-def _cell(value: Any, fmt: str) -> str:
+def _cell(value: Any, fmt: str, std: Optional[float] = None) -> str:
     if value is None:
         return '—'
     if fmt == 's':
         return str(value)
-    return format(value, fmt)
+    if fmt == 'd':
+        return format(int(round(value)), 'd')
+    return format(value, fmt) + (f' ± {format(std, fmt)}' if std is not None else '')
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def aggregate(rows: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """One row for the runs (seeds) of a model: every number is the mean over the
+    runs, ``<key>_std`` the sample standard deviation (two runs or more), ``n`` the
+    number of runs and ``seeds`` their seeds; other fields come from the first run.
+    """
+    out = dict(rows[0])
+    keys = [k for k in dict.fromkeys(k for row in rows for k in row)
+            if k not in ('n', 'seed')]
+    for key in keys:
+        values = [row[key] for row in rows if _is_number(row.get(key))]
+        if not values or len(values) != len(rows):
+            continue
+        out[key] = statistics.fmean(values)
+        if len(values) > 1:
+            out[f'{key}_std'] = statistics.stdev(values)
+    out.update(n=len(rows), seeds=[row.get('seed') for row in rows])
+    return out
 
 
 @dataclass
@@ -138,6 +186,15 @@ class DatasetTable:
                 and r['eval']['dataset']['items_sha1'] != identity['items_sha1']]
 
     @property
+    def generated(self) -> bool:
+        """True when the table's test data is rleseg's generated demo data (records
+        older than the marker count as generated when their root ends in _demo)."""
+        identity = self.identity or {}
+        if 'generated' in identity:
+            return bool(identity['generated'])
+        return str(identity.get('label', '')).endswith('_demo')
+
+    @property
     def is_video(self) -> bool:
         """True when some evaluated model of the table predicts windows of frames."""
         return any(row.get('frames_per_item', 1) > 1 for row in self.rows()
@@ -148,15 +205,37 @@ class DatasetTable:
         video columns in a table with a video model, and each sequence column some
         model has a value for."""
         rows = self.rows()
+        base = COLUMNS if any(row.get('n', 1) > 1 for row in rows) else tuple(
+            column for column in COLUMNS if column[1] != 'n')
         extra = PANOPTIC_COLUMNS if any(row.get('PQ') is not None for row in rows) else ()
+        if any(row.get('ceiling_mDice') is not None for row in rows):
+            extra += CEILING_COLUMNS
         if self.is_video:
             extra += VIDEO_COLUMNS
-        return COLUMNS + extra + tuple(
+        return base + extra + tuple(
             column for column in SEQUENCE_COLUMNS
             if column not in extra and any(row.get(column[1]) is not None for row in rows))
 
-    def rows(self) -> List[Dict[str, Any]]:
+    def run_rows(self) -> List[Dict[str, Any]]:
+        """One flat row per run (a model with several seeds has several)."""
         return [flatten(r) for r in self.records]
+
+    def rows(self) -> List[Dict[str, Any]]:
+        """One row per model, in order: the mean (± std) over its finished runs
+        (:func:`aggregate`), or its first run's failure when none finished."""
+        by_model: Dict[str, List[Dict[str, Any]]] = {}
+        for row in self.run_rows():
+            by_model.setdefault(row['model'], []).append(row)
+        rows = []
+        for runs in by_model.values():
+            done = [row for row in runs if row['status'] == STATUS_DONE]
+            rows.append(aggregate(done) if done else runs[0])
+        return rows
+
+    @property
+    def seeded(self) -> bool:
+        """True when some model of the table ran with several seeds."""
+        return any(row.get('n', 1) > 1 for row in self.rows())
 
     def markdown(self) -> str:
         """The main table (GitHub markdown); failed / missing models say why."""
@@ -164,7 +243,9 @@ class DatasetTable:
         table = []
         for row in self.rows():
             if row['status'] == STATUS_DONE:
-                table.append([_cell(row.get(key), fmt) for _, key, fmt in columns])
+                table.append([_cell(row.get(key), fmt, row.get(f'{key}_std')
+                                    if key in SPREAD_KEYS else None)
+                              for _, key, fmt in columns])
             else:
                 table.append([f"{row['model']} ({row['status']})"]
                              + ['—'] * (len(columns) - 1))
@@ -174,7 +255,8 @@ class DatasetTable:
 
     def notes(self) -> List[str]:
         """One line per model that is not in the table with numbers, saying why."""
-        return [f"{r['name']}: {r.get('status')} ({r.get('error', '')})"
+        return [f"{r['name']}" + (f" seed {r['seed']}" if r.get('seed') is not None
+                                  else '') + f": {r.get('status')} ({r.get('error', '')})"
                 for r in self.records if r.get('status') != STATUS_DONE]
 
     def per_class_markdown(self) -> str:
@@ -218,6 +300,15 @@ class DatasetTable:
                      'predictions are merged per frame and every test frame is scored '
                      'once, by the same metric as the image models (N = 1); img/s and '
                      'ms/frame count frames; tokens/img of a video model is per window.')
+        if self.seeded:
+            text += (' n = runs (seeds) of the model; scores are mean ± sample standard '
+                     'deviation over them, the other columns means; the CSV file '
+                     '*_runs.csv has every run.')
+        if any(row.get('ceiling_mDice') is not None for row in self.rows()):
+            text += (' ceiling mDice = the test ground truth tokenized by the model\'s own '
+                     'tokenizer, decoded and upsampled, scored by the same metric at the '
+                     'same resolution (what a perfect token predictor would reach); % of '
+                     'ceiling = mDice / ceiling mDice.')
         if any(row.get('PQ') is not None for row in self.rows()):
             text += (' PQ / SQ / RQ: panoptic quality, segmentation and recognition '
                      'quality (IoU > 0.5 matching), mean over foreground classes; models '
@@ -225,16 +316,17 @@ class DatasetTable:
                      'semantic map as instances.')
         return text
 
-    def csv_text(self, per_class: bool = False) -> str:
-        """Every number of every model as CSV (wide: one row per model)."""
-        rows = self.rows()
+    def csv_text(self, per_class: bool = False, runs: bool = False) -> str:
+        """Every number of every model as CSV (wide: one row per model, the mean over
+        its runs; ``runs``: one row per run)."""
+        rows = self.run_rows() if runs else self.rows()
         if per_class:
             return self._per_class_csv(rows)
         fields: List[str] = []
         for row in rows:
-            fields.extend(k for k in row if k not in fields)
+            fields.extend(k for k in row if k not in fields and k != 'seeds')
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=fields)
+        writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction='ignore')
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
@@ -274,35 +366,61 @@ def group_by_dataset(records: Sequence[Dict[str, Any]]) -> List[DatasetTable]:
 
 def _gap_phrase(score: str, row: Dict[str, Any], baselines: List[Dict[str, Any]],
                 explain: bool = True) -> str:
-    """`` vs best baseline NAME v (g points behind)`` for ``row[score]``, or ''; with
-    ``explain``, a gap over 10 points says why it is expected at this scale."""
+    """`` vs best baseline NAME v (g points behind)`` for ``row[score]``, or ''.
+
+    With several seeds on both sides, the phrase says whether the gap is larger than
+    the seed spread: larger than twice the standard error of the difference of the
+    means, sqrt(s1²/n1 + s2²/n2). With ``explain``, a gap over 10 points says where to
+    look for the reason.
+    """
     if not baselines:
         return ''
     best = baselines[0]
     gap = best[score] - row[score]
+    spread = _spread_phrase(score, row, best, abs(gap))
     if gap <= 0:
-        return f' (ahead of every baseline by {-gap:.1f})'
+        return f' (ahead of every baseline by {-gap:.1f}{spread})'
     phrase = (f" vs best baseline {best['model']} {best[score]:.1f} ({gap:.1f} points "
-              'behind)')
+              f'behind{spread})')
     if gap > 10 and explain:
-        phrase += ('; far behind at this scale: trained from scratch, the token model '
-                   'needs far more iterations than the CNNs')
+        phrase += ('; far behind at this scale: see its ceiling mDice, its learning '
+                   'curve and the p2s-ablation suite for where the gap comes from')
     return phrase
+
+
+def _spread_phrase(score: str, row: Dict[str, Any], best: Dict[str, Any],
+                   gap: float) -> str:
+    """'', or ``; over n seeds ... larger than / within the seed spread``."""
+    n1, n2 = row.get('n', 1), best.get('n', 1)
+    s1, s2 = row.get(f'{score}_std'), best.get(f'{score}_std')
+    if n1 < 2 or n2 < 2 or s1 is None or s2 is None:
+        return ''
+    error = math.sqrt(s1 ** 2 / n1 + s2 ** 2 / n2)
+    verdict = ('larger than the seed spread' if gap > 2 * error
+               else 'within the seed spread: not a clear difference')
+    return (f'; std {s1:.1f} over {n1} seeds vs {s2:.1f} over {n2}: {verdict} '
+            f'(2 x standard error {2 * error:.1f})')
 
 
 def _ranked(rows: List[Dict[str, Any]], score: str) -> List[Dict[str, Any]]:
     return sorted((r for r in rows if r.get(score) is not None), key=lambda r: -r[score])
 
 
+def tables_generated(tables: Sequence[DatasetTable]) -> Optional[bool]:
+    """True / False when every table's data is generated / real, None when mixed."""
+    flags = {table.generated for table in tables}
+    return flags.pop() if len(flags) == 1 else None
+
+
 def summary_lines(tables: Sequence[DatasetTable], demo: bool,
                   machine: Optional[Dict[str, Any]] = None) -> List[str]:
     """A short honest summary: best model, the token model against the best baseline
-    (mDice, and PQ where measured), its sequence statistics, and anything that did not
-    run."""
-    lines = [demo_banner(machine)] if demo else []
+    (mDice, and PQ where measured; with several seeds, against their spread), its
+    ceiling and sequence statistics, and anything that did not run."""
+    lines = [demo_banner(machine, tables_generated(tables))] if demo else []
     for table in tables:
         label = f'[{table.label}]'
-        done = [flatten(r) for r in table.records if r.get('status') == STATUS_DONE]
+        done = [row for row in table.rows() if row['status'] == STATUS_DONE]
         ranked = _ranked(done, 'mDice')
         if ranked:
             lines.append(f"{label} best mDice: {ranked[0]['model']} "
@@ -320,6 +438,9 @@ def summary_lines(tables: Sequence[DatasetTable], demo: bool,
         for row in (r for r in ranked if is_token_row(r)):
             line = (f"{label} token model {row['model']}: mDice {row['mDice']:.1f}"
                      + _gap_phrase('mDice', row, baselines))
+            if row.get('ceiling_mDice') is not None:
+                line += (f"; token ceiling {row['ceiling_mDice']:.1f} mDice, the model "
+                         f"reaches {row['pct_of_ceiling']:.0f}% of it")
             if row.get('PQ') is not None:
                 line += f"; PQ {row['PQ']:.1f}" + _gap_phrase('PQ', row, pq_baselines,
                                                                explain=False)
@@ -357,7 +478,7 @@ def write_reports(tables: Sequence[DatasetTable], work_dir: str, *, title: str,
     for table in tables:
         base = osp.join(work_dir, f'benchmark_{table.label.replace(" ", "_")}')
         heading = f'# Benchmark {title}: {table.label}\n\n'
-        notes = (f'> {demo_banner(machine)}\n\n' if demo else '') + (
+        notes = (f'> {demo_banner(machine, table.generated)}\n\n' if demo else '') + (
             f'{table.legend()} Machine: {machine.get("host")} ({machine.get("device")}'
             f'{", " + str(machine["gpu"]) if machine.get("gpu") else ""}, '
             f'{machine.get("cpu")}). {stamp}.\n\n')
@@ -368,6 +489,8 @@ def write_reports(tables: Sequence[DatasetTable], work_dir: str, *, title: str,
             f'{base}.csv': table.csv_text(),
             f'{base}_per_class.csv': table.csv_text(per_class=True),
         }
+        if table.seeded:
+            paths[f'{base}_runs.csv'] = table.csv_text(runs=True)
         for path, text in paths.items():
             atomic_write_text(path, text)
         atomic_write_json(f'{base}.json', dict(

@@ -16,6 +16,7 @@ import copy
 import hashlib
 import json
 import os.path as osp
+import statistics
 import sys
 import time
 import traceback
@@ -23,10 +24,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .lock import ModelDirBusy, ModelDirLock, die_with_parent
 from .records import (STATUS_DONE, STATUS_FAILED, STATUS_TRAINED, atomic_write_bytes,
                       atomic_write_json, progress_path, read_json, record_path)
 
 QUALITATIVE_NAME = 'qualitative.npz'
+#: Iterations of the timed warm-up that sizes a ``--budget-minutes`` run.
+WARMUP_ITERS = 12
 
 
 def _last_checkpoint(model_dir: str) -> Optional[str]:
@@ -40,24 +44,29 @@ def _last_checkpoint(model_dir: str) -> Optional[str]:
 
 
 def build_benchmark_config(config: str, model_dir: str, cfg_options: Optional[dict],
-                           iters: Optional[int]):
+                           iters: Optional[int], seed: Optional[int] = None):
     """The config as the benchmark runs it.
 
     Args:
         config: config file.
         model_dir: the model's work directory.
         cfg_options: ``--cfg-options`` style overrides (merged first).
-        iters: if given, ``train_cfg.max_iters`` (e.g. 1 for a smoke test).
+        iters: if given, the training length N; the whole schedule (schedulers,
+            intervals) is scaled to it (:func:`~rleseg.benchmark.schedule.scale_schedule`).
+        seed: if given, ``randomness.seed`` (the config's own otherwise).
 
     Returns:
         An mmengine ``Config`` with the benchmark's evaluators (see
         :func:`benchmark_evaluators`) and no validation loop.
     """
     from rleseg.engine import load_config
+
+    from .schedule import scale_schedule
     cfg = load_config(config, cfg_options, work_dir=model_dir)
     if iters is not None:
-        cfg.train_cfg.max_iters = iters
-        cfg.train_cfg.val_interval = iters
+        scale_schedule(cfg, iters)
+    if seed is not None:
+        cfg.randomness = dict(cfg.get('randomness') or {}, seed=int(seed))
     cfg.test_evaluator = benchmark_evaluators(cfg.get('test_evaluator'))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     return cfg
@@ -133,12 +142,14 @@ def _item(values) -> Dict[str, Any]:
 def dataset_identity(dataset) -> Dict[str, Any]:
     """Label, classes and a hash of the items a test dataset is scored on.
 
+    ``generated`` says whether the data root holds rleseg's generated demo data.
     Two models were scored on identical items exactly when ``items_sha1`` agree:
     paths are taken relative to the data root (work directories do not matter) and
     the items are hashed as a set, so a video model scored on the frames of its
     windows and an image model scored on the same frames agree (see
     :func:`scored_items`); both land in the table named after the data root.
     """
+    from rleseg.datasets import is_generated
     root = data_root(dataset)
     items, frames_per_item = scored_items(dataset)
     lines = []
@@ -150,6 +161,7 @@ def dataset_identity(dataset) -> Dict[str, Any]:
     return dict(
         label=osp.basename(osp.normpath(root)) if root else type(dataset).__name__,
         type=type(dataset).__name__,
+        generated=is_generated(root),
         classes=list(dataset.metainfo['classes']),
         palette=[list(map(int, c)) for c in dataset.metainfo.get('palette', [])],
         num_items=len(lines),
@@ -241,21 +253,85 @@ def save_qualitative(runner, path: str, num: int) -> List[str]:
     return keys
 
 
+def token_ceiling(runner) -> Optional[Dict[str, float]]:
+    """A token model's ceiling: its test split scored, by the same evaluator, on the
+    ground truth's own tokens (tokenized, decoded and upsampled by the model's
+    tokenizer: ``test_cfg.oracle``) instead of generated ones. None for models
+    without tokens."""
+    from .curves import evaluate
+    model = runner.model
+    test_cfg = getattr(model, 'test_cfg', None)
+    if not isinstance(test_cfg, dict) or 'oracle' not in test_cfg:
+        return None
+    loop = runner.test_loop
+    test_cfg['oracle'] = True
+    try:
+        metrics = evaluate(model, loop.dataloader, loop.evaluator)
+    finally:
+        test_cfg['oracle'] = False
+    return {key: float(value) for key, value in metrics.items()
+            if not key.startswith('seq_')}
+
+
+def _timed_warmup(cfg, model_dir: str, iters: int) -> float:
+    """Median seconds per training iteration of ``cfg`` over a short throw-away run of
+    ``iters`` iterations (the first two, which build and warm caches, are not
+    counted). Nothing of the run is kept but its log under ``budget_warmup/``."""
+    from mmengine.runner import Runner
+
+    from .measure import BenchmarkHook
+    warm = copy.deepcopy(cfg)
+    warm.work_dir = osp.join(model_dir, 'budget_warmup')
+    warm.experiment_name = f'budget_warmup_{time.time_ns()}'
+    warm.train_cfg.max_iters = iters
+    warm.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters + 1,
+                                         save_last=False)
+    warm.resume, warm.load_from = False, None
+    hook = BenchmarkHook()
+    runner = Runner.from_cfg(warm)
+    runner.register_hook(hook)
+    runner.train()
+    return statistics.median(hook.iter_seconds[2:] or hook.iter_seconds)
+
+
+def budget_iterations(cfg, model_dir: str, minutes: float,
+                      warmup_iters: int = WARMUP_ITERS) -> Dict[str, Any]:
+    """Iterations that fit ``minutes`` of training for ``cfg`` on this machine.
+
+    Returns:
+        ``dict(minutes, warmup_iters, warmup_sec_per_iter, iters)``; ``iters`` is at
+        least 1.
+    """
+    if minutes <= 0:
+        raise ValueError(f'--budget-minutes must be positive, got {minutes}')
+    seconds = _timed_warmup(cfg, model_dir, warmup_iters)
+    return dict(minutes=minutes, warmup_iters=warmup_iters, warmup_sec_per_iter=seconds,
+                iters=max(1, int(minutes * 60.0 / seconds)))
+
+
 def run_model(config: str, model_dir: str, *, train: bool = True,
               cfg_options: Optional[dict] = None, iters: Optional[int] = None,
-              latency_repeats: int = 3, num_vis: int = 4) -> Dict[str, Any]:
+              seed: Optional[int] = None, budget_minutes: Optional[float] = None,
+              curve_points: int = 0, latency_repeats: int = 3,
+              num_vis: int = 4) -> Dict[str, Any]:
     """Train unless already trained, evaluate, measure; update the record.
 
     Resumable: a finished model is returned as recorded; a trained one is only
     evaluated (from its last checkpoint); an interrupted training resumes from the
-    latest checkpoint in ``model_dir``.
+    latest checkpoint in ``model_dir`` (with the iteration budget recorded before it
+    started, and the learning curve of that checkpoint).
 
     Args:
         config: config file.
         model_dir: work directory of the model (checkpoints, logs, record).
         train: False evaluates an existing checkpoint only (``--eval-only``).
         cfg_options: config overrides.
-        iters: override of ``train_cfg.max_iters``.
+        iters: training length N; the config's schedule is scaled to it.
+        seed: ``randomness.seed`` of the run (None: the config's).
+        budget_minutes: train for as many iterations as fit this many minutes (from a
+            short timed warm-up; exclusive with ``iters``).
+        curve_points: K > 0 scores the test split at K evenly spaced points of
+            training (the last one is the final evaluation).
         latency_repeats: timed calls per latency batch size.
         num_vis: test images saved for the qualitative figure.
 
@@ -266,19 +342,29 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
 
     from rleseg.engine import apply_train_options
 
+    from .curves import LearningCurveHook, curve_iterations, curve_metrics
     from .measure import (BenchmarkHook, PeakMemory, count_parameters, latency,
                           machine_info)
 
+    if iters is not None and budget_minutes is not None:
+        raise ValueError('give --iters or --budget-minutes, not both')
     path = record_path(model_dir)
     record = read_json(path) or {}
     if record.get('status') == STATUS_DONE:
         return record
-    record.update(name=osp.splitext(osp.basename(config))[0], config=config,
-                  settings=dict(iters=iters, cfg_options=cfg_options or {}))
+    record.update(name=osp.splitext(osp.basename(config))[0], config=config, seed=seed,
+                  model_dir=osp.abspath(model_dir), settings=dict(iters=iters, cfg_options=cfg_options or {}, seed=seed,
+                                budget_minutes=budget_minutes, curve_points=curve_points))
     record.pop('error', None)
-    cfg = build_benchmark_config(config, model_dir, cfg_options, iters)
     checkpoint = (record.get('train') or {}).get('checkpoint')
     trained = bool(checkpoint) and osp.isfile(checkpoint)
+    if budget_minutes is not None and train and not trained:
+        if not record.get('budget'):
+            cfg = build_benchmark_config(config, model_dir, cfg_options, None, seed)
+            record['budget'] = budget_iterations(cfg, model_dir, budget_minutes)
+            atomic_write_json(path, record)
+        iters = int(record['budget']['iters'])
+    cfg = build_benchmark_config(config, model_dir, cfg_options, iters, seed)
     if not train or trained:
         checkpoint = checkpoint if trained else _last_checkpoint(model_dir)
         if not checkpoint:
@@ -288,23 +374,29 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
         apply_train_options(cfg, resume='auto')
     memory = PeakMemory()
     hook = BenchmarkHook(progress_path(model_dir))
+    max_iters = int(cfg.train_cfg.max_iters)
+    curve_hook = LearningCurveHook(curve_iterations(max_iters, curve_points))
     runner = Runner.from_cfg(cfg)
     runner.register_hook(hook)
+    runner.register_hook(curve_hook)
     record['machine'] = machine_info()
 
     if train and not trained:
         memory.start()
         start = time.perf_counter()
         runner.train()
+        curve = LearningCurveHook.read(runner)
         record['train'] = dict(
-            iters=int(cfg.train_cfg.max_iters),
+            iters=max_iters,
             batch_size=int(cfg.train_dataloader.batch_size),
             sec_per_iter=hook.sec_per_iter(),
             timed_iters=len(hook.iter_seconds),
             wall_s=time.perf_counter() - start,
+            train_s=curve['train_s'],
             peak_mem_mib=memory.peak_mib(),
             peak_mem_kind=memory.kind,
             checkpoint=_last_checkpoint(model_dir),
+            curve=curve['points'],
             machine=record['machine'])
         record['status'] = STATUS_TRAINED
         atomic_write_json(path, record)
@@ -313,14 +405,21 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     start = time.perf_counter()
     metrics = runner.test()
     test_wall = time.perf_counter() - start
+    ceiling = token_ceiling(runner)
     hook.report('latency', 0, 2, force=True)
     identity = dataset_identity(runner.test_dataloader.dataset)
     speed = latency(runner.model, _batch_maker(runner), (1, 8), latency_repeats,
                     frames_per_item=identity['frames_per_item'])
     hook.report('figures', 0, 1, force=True)
     keys = save_qualitative(runner, osp.join(model_dir, QUALITATIVE_NAME), num_vis)
+    train_record = record.get('train') or {}
+    if train_record and curve_points:
+        train_record['curve'] = list(train_record.get('curve') or []) + [dict(
+            iter=train_record['iters'], train_s=train_record.get('train_s'),
+            **curve_metrics(metrics))]
     record['eval'] = dict(
         metrics={key: float(value) for key, value in metrics.items()},
+        ceiling=ceiling,
         latency=speed,
         test_wall_s=test_wall,
         peak_mem_mib=memory.peak_mib(),
@@ -329,7 +428,7 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
         model_type=cfg.model.type,
         dataset=identity,
         qualitative=dict(file=QUALITATIVE_NAME, keys=keys),
-        checkpoint=cfg.get('load_from') or (record.get('train') or {}).get('checkpoint'))
+        checkpoint=cfg.get('load_from') or train_record.get('checkpoint'))
     record['status'] = STATUS_DONE
     atomic_write_json(path, record)
     return record
@@ -341,6 +440,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--model-dir', required=True)
     parser.add_argument('--eval-only', action='store_true')
     parser.add_argument('--iters', type=int)
+    parser.add_argument('--seed', type=int)
+    parser.add_argument('--budget-minutes', type=float)
+    parser.add_argument('--curve-points', type=int, default=0)
+    parser.add_argument('--parent-pid', type=int,
+                        help='terminate when this process (the benchmark) dies')
     parser.add_argument('--latency-repeats', type=int, default=3)
     parser.add_argument('--num-vis', type=int, default=4)
     parser.add_argument('--cfg-options', type=json.loads, default=None,
@@ -351,10 +455,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the worker process; the exit code is 0 on success."""
     args = parse_args(argv)
+    if args.parent_pid is not None:
+        die_with_parent(args.parent_pid)
     try:
-        run_model(args.config, args.model_dir, train=not args.eval_only,
-                  cfg_options=args.cfg_options, iters=args.iters,
-                  latency_repeats=args.latency_repeats, num_vis=args.num_vis)
+        with ModelDirLock(args.model_dir):
+            run_model(args.config, args.model_dir, train=not args.eval_only,
+                      cfg_options=args.cfg_options, iters=args.iters, seed=args.seed,
+                      budget_minutes=args.budget_minutes, curve_points=args.curve_points,
+                      latency_repeats=args.latency_repeats, num_vis=args.num_vis)
+    except ModelDirBusy as error:  # another worker owns the directory: leave its record
+        print(error, file=sys.stderr)
+        return 3
     except Exception as error:  # the record carries the failure to the table
         traceback.print_exc()
         path = record_path(args.model_dir)

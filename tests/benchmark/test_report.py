@@ -191,7 +191,7 @@ def test_run_models_skips_done_and_reports_missing(tmp_path):
                            settings=dict(iters=1, cfg_options={})))
     calls = []
 
-    def fake_runner(spec, settings, progress):
+    def fake_runner(spec, settings, progress, seed):
         calls.append(spec.name)
         return done_record(spec.name, 10.0)
 

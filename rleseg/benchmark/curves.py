@@ -1,0 +1,119 @@
+"""Learning curves: the test split scored at evenly spaced points of training.
+
+:class:`LearningCurveHook` scores the model on its test dataloader with the test
+evaluator (the same metric code as the final evaluation) at ``K - 1`` evenly spaced
+iterations; the benchmark adds the final evaluation as the K-th point. Evaluating
+leaves training untouched: the random states (Python, numpy, torch, CUDA) are restored
+afterwards, so a run with curve points trains the same weights as a run without.
+
+The points and the cumulative training time (seconds of training iterations,
+evaluation excluded) live in the runner's message hub, which mmengine stores in every
+checkpoint: a resumed run continues the curve of the checkpoint it resumed from.
+"""
+from __future__ import annotations
+
+import random
+import time
+from typing import Any, Dict, List, Sequence
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+
+#: Metrics kept per curve point (those a model reports).
+CURVE_METRICS = ('mDice', 'mIoU', 'mRecall', 'mPrecision', 'PQ')
+CURVE_KEY = 'rleseg_curve'
+SECONDS_KEY = 'rleseg_train_seconds'
+
+
+def curve_iterations(max_iters: int, points: int) -> List[int]:
+    """The iterations (1-based counts) after which the curve is scored: ``points``
+    evenly spaced over ``max_iters``, the last one being ``max_iters`` itself.
+
+    >>> curve_iterations(200, 4)
+    [50, 100, 150, 200]
+    """
+    if points < 1:
+        return []
+    return sorted({max(1, round(k * max_iters / points)) for k in range(1, points + 1)})
+
+
+def curve_metrics(metrics: Dict[str, Any]) -> Dict[str, float]:
+    """The :data:`CURVE_METRICS` of an evaluation result, as floats."""
+    return {key: float(metrics[key]) for key in CURVE_METRICS if key in metrics}
+
+
+class _PreservedRandomState:
+    """Context manager restoring every random state the training loop draws from."""
+
+    def __enter__(self) -> '_PreservedRandomState':
+        self.states = (random.getstate(), np.random.get_state(), torch.get_rng_state(),
+                       torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        python, numpy_state, cpu, cuda = self.states
+        random.setstate(python)
+        np.random.set_state(numpy_state)
+        torch.set_rng_state(cpu)
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)
+
+
+def evaluate(model: torch.nn.Module, dataloader, evaluator) -> Dict[str, float]:
+    """Score ``model`` on every batch of ``dataloader`` with ``evaluator`` (an mmengine
+    ``Evaluator``), as mmengine's ``TestLoop`` does, without its hooks; the model's
+    train / eval mode is restored."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for data in dataloader:
+            outputs = model.test_step(data)
+            evaluator.process(data_samples=outputs, data_batch=data)
+    metrics = evaluator.evaluate(len(dataloader.dataset))
+    model.train(was_training)
+    return metrics
+
+
+class LearningCurveHook(Hook):
+    """Score the test split at ``iterations`` while training (see the module doc).
+
+    Args:
+        iterations: iteration counts after which to score (the final one is left to
+            the caller's own test, see :func:`curve_iterations`).
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, iterations: Sequence[int]) -> None:
+        self.iterations = set(int(i) for i in iterations)
+        self._last = 0.0
+
+    def before_train(self, runner) -> None:
+        self._last = time.perf_counter()
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        hub = runner.message_hub
+        now = time.perf_counter()
+        seconds = float(hub.get_info(SECONDS_KEY, 0.0)) + now - self._last
+        hub.update_info(SECONDS_KEY, seconds)
+        done = runner.iter + 1
+        if done in self.iterations and done < runner.max_iters:
+            with _PreservedRandomState():
+                loop = runner.test_loop
+                metrics = evaluate(runner.model, loop.dataloader, loop.evaluator)
+            points = list(hub.get_info(CURVE_KEY, []))
+            points.append(dict(iter=done, train_s=seconds, **curve_metrics(metrics)))
+            hub.update_info(CURVE_KEY, points)
+            runner.logger.info(f'learning curve at iteration {done}: '
+                               + ', '.join(f'{k} {v:.2f}' for k, v in points[-1].items()
+                                           if k in CURVE_METRICS))
+        self._last = time.perf_counter()
+
+    @staticmethod
+    def read(runner) -> Dict[str, Any]:
+        """``{'points': [...], 'train_s': seconds}`` recorded so far in the runner."""
+        hub = runner.message_hub
+        return dict(points=list(hub.get_info(CURVE_KEY, [])),
+                    train_s=float(hub.get_info(SECONDS_KEY, 0.0)))

@@ -1,0 +1,70 @@
+"""tools/benchmark.py with --seeds and --curve-points on a real model (UNet, 4
+iterations): learning curves that leave training untouched, a seeded table, and
+``--budget-minutes`` recording the iterations each model got."""
+import json
+
+import torch
+
+from rleseg.benchmark.curves import curve_iterations
+from rleseg.engine.checkpoint import load_checkpoint_safely
+
+
+def _weights(model_dir):
+    checkpoint = (model_dir / 'last_checkpoint').read_text().strip()
+    return load_checkpoint_safely(checkpoint, map_location='cpu')['state_dict']
+
+
+def test_curve_iterations_are_evenly_spaced():
+    assert curve_iterations(200, 4) == [50, 100, 150, 200]
+    assert curve_iterations(3, 5) == [1, 2, 3]
+    assert curve_iterations(10, 0) == []
+
+
+def test_seeded_curves_leave_training_untouched(tmp_path, benchmark_tool, capsys):
+    common = ['unet_ipsc_tiny', '--iters', '4', '--latency-repeats', '1', '--num-vis', '1']
+    curved, plain = tmp_path / 'curved', tmp_path / 'plain'
+    assert benchmark_tool.main(common + ['--seeds', '0', '1', '--curve-points', '2',
+                                         '--work-dir', str(curved)]) == 0
+    assert benchmark_tool.main(common + ['--seeds', '0', '--work-dir', str(plain)]) == 0
+    out = capsys.readouterr().out
+
+    with_curve = _weights(curved / 'unet_ipsc_tiny' / 'seed_0')
+    without = _weights(plain / 'unet_ipsc_tiny' / 'seed_0')
+    assert with_curve.keys() == without.keys()
+    for key in without:  # scoring mid-training changed nothing of the training
+        assert torch.equal(with_curve[key], without[key]), key
+    seed_1 = _weights(curved / 'unet_ipsc_tiny' / 'seed_1')
+    assert any(not torch.equal(seed_1[k], without[k]) for k in without
+               if without[k].is_floating_point())
+
+    record = json.loads((curved / 'unet_ipsc_tiny' / 'seed_0' /
+                         'benchmark_record.json').read_text())
+    curve = record['train']['curve']
+    assert [p['iter'] for p in curve] == [2, 4]
+    assert curve[-1]['mDice'] == record['eval']['metrics']['mDice']
+    assert 0 < curve[0]['train_s'] < curve[1]['train_s']
+    assert (curved / 'benchmark_ipsc_demo_curves.png').read_bytes()[:4] == b'\x89PNG'
+    markdown = (curved / 'benchmark_ipsc_demo.md').read_text()
+    row = next(line for line in markdown.splitlines() if 'unet_ipsc_tiny' in line)
+    headers = [h.strip() for h in markdown.split('\n| model')[1].split('\n')[0].split('|')]
+    assert ' ± ' in row and 'n' in headers
+    runs = (curved / 'benchmark_ipsc_demo_runs.csv').read_text().splitlines()
+    assert len(runs) == 3
+    plain_md = (plain / 'benchmark_ipsc_demo.md').read_text()
+    assert 'n' not in [h.strip() for h in plain_md.split('\n| model')[1].split('\n')[0]
+                       .split('|')]  # one seed: no n column
+    assert 'generated data' in out
+
+
+def test_budget_minutes_records_the_iterations_each_model_got(tmp_path, benchmark_tool,
+                                                              capsys):
+    code = benchmark_tool.main(['unet_ipsc_tiny', '--budget-minutes', '0.05',
+                                '--latency-repeats', '1', '--num-vis', '1',
+                                '--work-dir', str(tmp_path)])
+    assert code == 0, capsys.readouterr().out
+    record = json.loads((tmp_path / 'unet_ipsc_tiny' /
+                         'benchmark_record.json').read_text())
+    budget = record['budget']
+    assert budget['minutes'] == 0.05 and budget['warmup_sec_per_iter'] > 0
+    assert budget['iters'] == max(1, int(3.0 / budget['warmup_sec_per_iter']))
+    assert record['train']['iters'] == budget['iters']
