@@ -1,15 +1,25 @@
-"""Runner-level pieces: safe checkpoints, command-line set-up, CPU distributed
-training, prediction output."""
-from .checkpoint import (SAFE_GLOBALS, SafeCheckpointHook, SafeHistoryBuffer,
-                         UnsafeCheckpointError, load_checkpoint_safely,
-                         make_checkpoint_safe, trust_checkpoint)
-from .cli import apply_test_options, apply_train_options, load_config
+"""Runner-level pieces: safe and verified checkpoints, run guards, command-line set-up
+and one-line errors, CPU distributed training, prediction output."""
+from .checkpoint import (SAFE_GLOBALS, CheckpointError, SafeCheckpointHook,
+                         SafeHistoryBuffer, UnsafeCheckpointError, load_checkpoint_safely,
+                         make_checkpoint_safe, trust_checkpoint, verify_checkpoint_file)
+from .cli import add_guard_hooks, apply_test_options, apply_train_options, load_config
+from .guards import (CheckedPretrainedInit, NonFiniteLossError, NonFiniteLossHook,
+                     check_state_fits)
+from .tool_errors import (USER_ERRORS, ConfigError, add_debug_argument,
+                          one_line_message, user_errors)
 from .cpu_ddp import CPUDistributedDataParallel, init_cpu_distributed
 from .prediction_writer import PredictionWriterHook
 
 __all__ = [
     'CPUDistributedDataParallel', 'init_cpu_distributed',
-    'PredictionWriterHook', 'apply_test_options', 'apply_train_options', 'load_config',
-    'SAFE_GLOBALS', 'SafeCheckpointHook', 'SafeHistoryBuffer', 'UnsafeCheckpointError',
-    'load_checkpoint_safely', 'make_checkpoint_safe', 'trust_checkpoint'
+    'PredictionWriterHook', 'add_guard_hooks', 'apply_test_options',
+    'apply_train_options', 'load_config',
+    'SAFE_GLOBALS', 'CheckpointError', 'SafeCheckpointHook', 'SafeHistoryBuffer',
+    'UnsafeCheckpointError', 'load_checkpoint_safely', 'make_checkpoint_safe',
+    'trust_checkpoint', 'verify_checkpoint_file',
+    'CheckedPretrainedInit', 'NonFiniteLossError', 'NonFiniteLossHook',
+    'check_state_fits',
+    'USER_ERRORS', 'ConfigError', 'add_debug_argument', 'one_line_message',
+    'user_errors'
 ]

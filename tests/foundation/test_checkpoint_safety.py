@@ -88,14 +88,6 @@ def test_trusted_checkpoint_loads_unrestricted(tmp_path):
     assert isinstance(loaded['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
 
 
-@pytest.mark.parametrize('url', ['open-mmlab://resnet50_v1c',
-                                 'torchvision://resnet18',
-                                 'https://example.org/model.pth'])
-def test_remote_checkpoints_are_refused(url):
-    with pytest.raises(ValueError, match='does not download'):
-        CheckpointLoader.load_checkpoint(url)
-
-
 def test_missing_checkpoint_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='nothing.pth'):
         load_checkpoint_safely(str(tmp_path / 'nothing.pth'))
