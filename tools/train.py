@@ -6,7 +6,8 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from rleseg.engine import apply_train_options, load_config
+from rleseg.engine import (add_debug_argument, apply_train_options, load_config,
+                           user_errors)
 
 
 def parse_args() -> argparse.Namespace:
@@ -29,6 +30,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -36,12 +38,13 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
-                      tuple(args.trust_checkpoint))
-    apply_train_options(cfg, resume=args.resume, amp=args.amp)
-    runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
-              else RUNNERS.build(cfg))
-    runner.train()
+    with user_errors(args.debug):
+        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
+                          tuple(args.trust_checkpoint))
+        apply_train_options(cfg, resume=args.resume, amp=args.amp)
+        runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
+                  else RUNNERS.build(cfg))
+        runner.train()
 
 
 if __name__ == '__main__':

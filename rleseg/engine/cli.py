@@ -2,7 +2,8 @@
 
 The command-line options are mmseg's (``--work-dir``, ``--resume``, ``--amp``,
 ``--cfg-options``, ``--launcher``, ``--out``, ``--show-dir``, ...) and mean the same
-thing; rleseg adds ``--trust-checkpoint``. The tools only parse arguments and call
+thing; rleseg adds ``--trust-checkpoint`` and ``--debug``
+(:mod:`rleseg.engine.tool_errors`). The tools only parse arguments and call
 these functions, so the behaviour is testable without a subprocess.
 """
 from __future__ import annotations
@@ -16,6 +17,10 @@ from mmengine.logging import print_log
 
 from .checkpoint import trust_checkpoint
 from .cpu_ddp import init_cpu_distributed
+from .tool_errors import ConfigError
+
+#: Hooks every run gets, whatever the config's ``custom_hooks`` list.
+GUARD_HOOKS = ('NonFiniteLossHook', )
 
 
 def default_work_dir(config_path: str) -> str:
@@ -34,7 +39,9 @@ def load_config(config_path: str, cfg_options: Optional[dict] = None,
       ``--launcher pytorch`` the process group is started here and the model wrapped
       by :class:`~rleseg.engine.cpu_ddp.CPUDistributedDataParallel`, so that CPU
       processes train in parallel too;
-    * every path in ``trusted_checkpoints`` may be unpickled without restrictions.
+    * every path in ``trusted_checkpoints`` may be unpickled without restrictions;
+    * the :data:`GUARD_HOOKS` (a NaN / inf loss stops training) are added to
+      ``custom_hooks`` unless the config lists them.
     """
     if not osp.isfile(config_path):
         raise FileNotFoundError(f'config file {config_path} does not exist')
@@ -53,6 +60,16 @@ def load_config(config_path: str, cfg_options: Optional[dict] = None,
             cfg.setdefault('model_wrapper_cfg', dict(type='CPUDistributedDataParallel'))
     for path in trusted_checkpoints:
         trust_checkpoint(path)
+    add_guard_hooks(cfg)
+    return cfg
+
+
+def add_guard_hooks(cfg: Config) -> Config:
+    """Append each of :data:`GUARD_HOOKS` to ``cfg.custom_hooks`` unless listed."""
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    listed = {hook.get('type') for hook in hooks}
+    hooks += [dict(type=name) for name in GUARD_HOOKS if name not in listed]
+    cfg.custom_hooks = hooks
     return cfg
 
 
@@ -71,7 +88,7 @@ def apply_train_options(cfg: Config, resume: Optional[str] = None,
             print_log('AMP training is already enabled in the config.',
                       logger='current')
         elif wrapper_type != 'OptimWrapper':
-            raise ValueError(
+            raise ConfigError(
                 f'--amp needs optim_wrapper.type OptimWrapper, got {wrapper_type}')
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -102,7 +119,7 @@ def apply_test_options(cfg: Config, checkpoint: str, out: Optional[str] = None,
     if show or show_dir:
         visualization = cfg.default_hooks.get('visualization')
         if visualization is None:
-            raise ValueError('--show / --show-dir need default_hooks.visualization '
+            raise ConfigError('--show / --show-dir need default_hooks.visualization '
                              '(SegVisualizationHook) in the config')
         visualization['draw'] = True
         if show:

@@ -124,3 +124,49 @@ def test_cpu_process_group_is_destroyed_at_exit():
     result = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True,
                             text=True, timeout=120, env=env)
     assert result.returncode == 0 and result.stdout.strip() == 'ok', result.stderr[-2000:]
+
+
+def _fails_in_one_line(args: list[str], cwd=REPO, env: dict | None = None) -> str:
+    """Run a tool that must fail: exit status 1, one ``error:`` line, no traceback."""
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, **(env or {})})
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr, result.stderr[-3000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
+    assert len(lines) == 1, result.stderr[-3000:]
+    return lines[0]
+
+
+def test_headline_command_without_the_release_says_where_to_get_it(tmp_path):
+    """`python tools/train.py configs/p2s_rle_ipsc.py` on a machine without IPSC (the
+    config's relative data/ipsc does not exist under tmp_path)."""
+    args = [sys.executable, str(REPO / 'tools/train.py'), str(REPO / 'configs/p2s_rle_ipsc.py'),
+            '--work-dir', str(tmp_path / 'work')]
+    line = _fails_in_one_line(args, cwd=tmp_path)
+    for part in ("data_root 'data/ipsc' does not exist", 'abhineet123/ipsc_prediction',
+                 'ipsc_data/roi_images_and_labels.zip', 'configs/p2s_rle_ipsc_tiny.py'):
+        assert part in line, line
+    debug = subprocess.run(args + ['--debug'], cwd=tmp_path, capture_output=True, text=True,
+                           timeout=600)
+    assert debug.returncode != 0 and 'Traceback' in debug.stderr
+
+
+def test_test_tool_damaged_checkpoint_is_one_line(tmp_path, data_root):
+    bad = tmp_path / 'iter_1.pth'
+    bad.write_text('not a checkpoint')
+    line = _fails_in_one_line([sys.executable, 'tools/test.py', CONFIG, str(bad),
+                               '--work-dir', str(tmp_path / 'test'),
+                               *_cfg_options(data_root, 1)])
+    assert str(bad) in line and 'not a PyTorch checkpoint' in line
+
+
+def test_non_finite_loss_stops_training_naming_the_iteration(tmp_path, data_root):
+    """A zero normalisation std makes the inputs inf / NaN: the loss of iteration 1 is
+    NaN, and training stops there without writing its checkpoint (interval 1)."""
+    work_dir = tmp_path / 'work'
+    options = _cfg_options(data_root, 4) + ['model.data_preprocessor.std=[0,0,0]',
+                                            'default_hooks.checkpoint.interval=1']
+    line = _fails_in_one_line([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+                               str(work_dir), *options], env={'OMP_NUM_THREADS': '1'})
+    assert 'is nan at iteration 1' in line, line
+    assert not list(work_dir.glob('iter_*.pth'))
