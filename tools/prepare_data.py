@@ -1,6 +1,6 @@
 """Prepare data for rleseg.
 
-    python tools/prepare_data.py [--out data] [--seed 0]      # demo: data/ipsc_demo, data/aris_demo
+    python tools/prepare_data.py [--out data] [--seed 0]      # data/ipsc_demo, data/aris_demo, data/nuclei
     python tools/prepare_data.py splits ipsc --root PATH      # split files of a real IPSC download
     python tools/prepare_data.py splits aris --root PATH      # split files of a real ARIS download
 """
@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from rleseg.datasets.errors import DataError
+from rleseg.datasets.nuclei import nuclei_summary
 from rleseg.datasets.prepare import prepare_demo, prepare_splits
 
 
@@ -17,11 +18,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='command')
-    demo = sub.add_parser('demo', help='generate the embedded demo data (default)')
+    demo = sub.add_parser('demo', help='write the embedded demo and nuclei data (default)')
     demo.add_argument('--out', default='data', help='output folder (default: data)')
     demo.add_argument('--seed', type=int, default=0)
     demo.add_argument('--overwrite', action='store_true',
-                      help='replace split files whose content differs')
+                      help='replace split files whose content differs and remove stray '
+                      'files from data/nuclei')
     splits = sub.add_parser('splits', help='write the paper split files of a real download')
     splits.add_argument('dataset', choices=['ipsc', 'aris'])
     splits.add_argument('--root', required=True, help='dataset root folder')
@@ -41,11 +43,16 @@ def main(argv: list[str]) -> int:
             return 2
         print(f'{args.dataset} splits under {args.root}/splits: {counts}')
         return 0
-    summary = prepare_demo(args.out, args.seed, args.overwrite)
+    try:
+        summary = prepare_demo(args.out, args.seed, args.overwrite)
+    except DataError as exc:
+        print(f'error: {exc}', file=sys.stderr)
+        return 2
     print(f"wrote {summary['ipsc']['root']} ({len(summary['ipsc']['sequences'])} sequences, "
           f"splits {summary['ipsc']['splits']})")
     print(f"wrote {summary['aris']['root']} ({summary['aris']['num_images']} images, "
-          f"splits {summary['aris']['splits']}) in {summary['seconds']:.1f} s")
+          f"splits {summary['aris']['splits']})")
+    print(f"{nuclei_summary(summary['nuclei'])}; {summary['seconds']:.1f} s in all")
     return 0
 
 

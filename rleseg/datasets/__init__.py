@@ -3,7 +3,8 @@
 * :class:`IPSCDataset`, :class:`ARISDataset`: the public releases' layouts, items
   from split files under ``data_root/splits`` shared by every model config.
 * :class:`FolderSegDataset`: mmseg's plain folder layout (``img_dir`` / ``ann_dir``,
-  optional split file and instance maps), classes and palette from the config.
+  optional split file and instance maps), classes and palette from the config; the
+  real nuclei crops (:func:`prepare_nuclei`) are one.
 * :class:`VideoWindowDataset`: N-frame windows over a sequence dataset.
 * :class:`PatchDataset`: every patch of every image, each recording its box.
 * :func:`generate_ipsc`, :func:`generate_aris`: the embedded demo data.
@@ -16,6 +17,7 @@ from .base import SplitSegDataset
 from .errors import DataError
 from .folder import FolderSegDataset
 from .ipsc import IPSCDataset
+from .nuclei import NUCLEI_CLASSES, NUCLEI_PALETTE, prepare_nuclei
 from .patching import extract_patch, patch_boxes, stitch_patches, stitch_windows
 from .splits import (ARIS_PAPER_SPLITS, IPSC_PAPER_SPLITS, read_split_file,
                      write_split_files)

@@ -1,4 +1,4 @@
-"""What ``tools/prepare_data.py`` does: generate the demo data, write split files."""
+"""What ``tools/prepare_data.py`` does: write the demo and nuclei data, write split files."""
 from __future__ import annotations
 
 import os
@@ -8,21 +8,25 @@ from .splits import (ARIS_PAPER_SPLITS, IPSC_FRAMES_PER_SEQUENCE, IPSC_PAPER_SPL
                      aris_split_items, ipsc_split_items, list_ipsc_frames,
                      list_ipsc_sequences, write_split_files)
 from .errors import DataError
+from .nuclei import prepare_nuclei
 from .synthetic import generate_aris, generate_ipsc
 
-DEMO_DIRS = {'ipsc': 'ipsc_demo', 'aris': 'aris_demo'}
+DEMO_DIRS = {'ipsc': 'ipsc_demo', 'aris': 'aris_demo', 'nuclei': 'nuclei'}
 
 
 def prepare_demo(out: str = 'data', seed: int = 0, overwrite: bool = False) -> dict:
-    """Write ``<out>/ipsc_demo`` and ``<out>/aris_demo`` (deterministic in ``seed``).
+    """Write ``<out>/ipsc_demo``, ``<out>/aris_demo`` (generated, deterministic in
+    ``seed``) and ``<out>/nuclei`` (crops of the shipped real image, see
+    :mod:`rleseg.datasets.nuclei`).
 
     Returns:
-        ``{'ipsc': summary, 'aris': summary, 'seconds': float}``.
+        ``{'ipsc': summary, 'aris': summary, 'nuclei': summary, 'seconds': float}``.
     """
     start = time.perf_counter()
     ipsc = generate_ipsc(os.path.join(out, DEMO_DIRS['ipsc']), seed=seed, overwrite=overwrite)
     aris = generate_aris(os.path.join(out, DEMO_DIRS['aris']), seed=seed, overwrite=overwrite)
-    return dict(ipsc=ipsc, aris=aris, seconds=time.perf_counter() - start)
+    nuclei = prepare_nuclei(os.path.join(out, DEMO_DIRS['nuclei']), overwrite=overwrite)
+    return dict(ipsc=ipsc, aris=aris, nuclei=nuclei, seconds=time.perf_counter() - start)
 
 
 def prepare_splits(dataset: str, root: str, overwrite: bool = False) -> dict[str, int]:
