@@ -71,3 +71,30 @@ def test_empty_samples_dropped_by_probability():
     seg = np.zeros((16, 16))
     seg[0, 0] = 1
     assert tokenize(_results(seg)) is not None
+
+
+def test_transform_tokens_and_model_side_tokens_agree():
+    """RLETokenize in the data workers and Pix2SeqDataPreProcessor on the model side
+    give the same targets; the preprocessor keeps tokens a transform already wrote."""
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    import rleseg.models  # noqa: F401  (registers the preprocessor)
+    init_default_scope('mmseg')
+    seg = np.zeros((16, 16), np.uint8)
+    seg[1:9, 3:14] = 2
+    seg[11:15, 0:5] = 1
+    pack = TRANSFORMS.build(dict(type='PackRLESegInputs'))
+    tokenize = TRANSFORMS.build(dict(type='RLETokenize', tokenizer=TOK))
+    by_transform = pseudo_collate([pack(tokenize(_results(seg)))])
+    by_model = pseudo_collate([pack(_results(seg))])
+    assert not hasattr(by_model['data_samples'][0], 'gt_tokens')
+    pre = MODELS.build(dict(type='Pix2SeqDataPreProcessor', tokenizer=TOK, size=(16, 16)))
+    written = by_transform['data_samples'][0].gt_tokens
+    a = pre(by_transform, training=True)['data_samples'][0]
+    b = pre(by_model, training=True)['data_samples'][0]
+    assert torch.equal(a.gt_tokens.cpu(), written)      # left alone
+    assert torch.equal(a.gt_tokens, b.gt_tokens)
+    assert torch.equal(a.gt_token_weights, b.gt_token_weights)
+    assert a.metainfo['token_stats'] == b.metainfo['token_stats']

@@ -31,12 +31,11 @@ def _setup(root: str):
                      subsample=dict(factor=1, mode='nearest'), max_seq_len=512)
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.tokenizer = tokenizer
-    model_cfg.data_preprocessor.mean = cfg.model.data_preprocessor.mean[:3] * WINDOW
-    model_cfg.data_preprocessor.std = cfg.model.data_preprocessor.std[:3] * WINDOW
     model_cfg.data_preprocessor.size = (SIZE, SIZE)
-    pipeline = [dict(type='LoadWindowFrames'), dict(type='RLETokenize', tokenizer=tokenizer),
-                dict(type='FormatWindow', layout='channels'),
-                dict(type='PackRLESegInputs', meta_keys=cfg.meta_keys)]
+    # the config's window pipeline without the resize / patch / flip; the model's data
+    # preprocessor tokenises the windows
+    pipeline = [dict(type='LoadWindowFrames'), dict(type='FormatWindow', layout='channels'),
+                dict(type='PackSegInputs', meta_keys=cfg.video_meta_keys)]
     windows = DATASETS.build(dict(
         type='VideoWindowDataset', window=WINDOW, stride=WINDOW, pipeline=pipeline,
         dataset=dict(type='IPSCDataset', data_root=root, ann_file='splits/train.txt')))
@@ -53,7 +52,8 @@ def test_tiny_video_config_overfits_generated_windows(tmp_path, memorise):
     assert model.fusion == 'middle' and model.tokenizer.scheme == 'ltac'
     batch = pseudo_collate([windows[i] for i in range(len(windows))])
     assert len(windows) == NUM_WINDOWS
-    stats = [s.metainfo['token_stats'] for s in batch['data_samples']]
+    targets = model.data_preprocessor(copy.deepcopy(batch), training=True)
+    stats = [s.metainfo['token_stats'] for s in targets['data_samples']]
     assert all(s['truncated'] == 0 and s['num_runs'] > 50 for s in stats)
     memorise(model, batch, STEPS, LR)
     data = model.data_preprocessor(copy.deepcopy(batch), training=False)
