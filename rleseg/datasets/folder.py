@@ -35,7 +35,7 @@ from mmseg.registry import DATASETS
 
 from .base import SplitSegDataset
 from .errors import DataError
-from .imageio import image_size
+from .imageio import check_image_file, image_size, read_bytes
 from .splits import natural_key, read_split_file, require_root
 
 #: ``data_prefix`` keys: image folder, label folder, optional instance folder.
@@ -53,12 +53,10 @@ def read_instance_map(path: str, shape: Optional[tuple[int, int]] = None) -> np.
         shape: expected ``(H, W)`` (the image's).
 
     Raises:
-        DataError: missing / unreadable file, more than one channel, non-integer
-            values or a size different from ``shape``.
+        DataError: missing, damaged or unreadable file, more than one channel,
+            non-integer values or a size different from ``shape``.
     """
-    if not osp.isfile(path):
-        raise DataError(f'instance map {path} does not exist')
-    data = np.fromfile(path, dtype=np.uint8)
+    data = read_bytes(path, 'instance map')
     arr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if arr is None:
         raise DataError(f'instance map {path} is corrupt or not an image')
@@ -191,11 +189,11 @@ class FolderSegDataset(SplitSegDataset):
         super().check_item(info, level)
         if 'inst_map_path' not in info:
             return
-        shape = image_size(info['img_path'])
+        shape = image_size(info['img_path'])        # the base has checked the file
         if level == 'full':
             read_instance_map(info['inst_map_path'], shape)
             return
-        inst_shape = image_size(info['inst_map_path'], 'instance map')
+        inst_shape = check_image_file(info['inst_map_path'], 'instance map')
         if inst_shape != shape:
             raise DataError(f"instance map {info['inst_map_path']} is {inst_shape[0]}x"
                             f'{inst_shape[1]} but its image is {shape[0]}x{shape[1]}')

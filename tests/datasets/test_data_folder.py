@@ -195,3 +195,15 @@ def test_config_errors_name_the_option(folder):
     with pytest.raises(ValueError) as exc:
         _build(root, data_prefix=dict(img_path='img_dir/train'))
     _one_line(exc, "'seg_map_path'")
+
+
+def test_damaged_instance_map_is_caught_by_the_header_check(folder):
+    root, _ = folder
+    inst = os.path.join(root, 'inst_dir', 'train', 'a10.png')
+    data = bytearray(open(inst, 'rb').read())
+    data[len(data) // 2] ^= 0xFF                          # one flipped byte: PNG CRC fails
+    open(inst, 'wb').write(bytes(data))
+    assert len(_build(root, check_items='none')) == 3
+    with pytest.raises(DataError) as exc:
+        _build(root)
+    _one_line(exc, inst, 'damaged', "item 'a10'")
