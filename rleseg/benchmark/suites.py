@@ -47,6 +47,10 @@ SUITES: Dict[str, Suite] = {
               'tiny models on the generated IPSC-like demo data, CPU'),
         Suite('demo-aris', _grid('aris', '_tiny'), True,
               'tiny models on the generated ARIS-like demo data, CPU'),
+        Suite('nuclei', _grid('nuclei', '_tiny'), True,
+              'tiny models on the real fluorescence-nuclei crops (data/nuclei), CPU'),
+        Suite('paradigms', (), True,
+              'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),
         Suite('ipsc', _grid('ipsc'), False,
               'paper-scale models on IPSC (GPU)'),
         Suite('aris', _grid('aris'), False,
@@ -119,6 +123,9 @@ def resolve_models(suite: Optional[str] = None,
     if suite is not None:
         if suite not in SUITES:
             raise ValueError(f'unknown suite {suite!r}; choose from {sorted(SUITES)}')
+        if suite == 'paradigms':
+            raise ValueError('--suite paradigms composes a dataset config with every '
+                             'paradigm: give it with --dataset my_dataset.py')
         names.extend(SUITES[suite].configs)
         demo = SUITES[suite].demo
     names.extend(configs)

@@ -1,0 +1,54 @@
+"""The token model's tokenizer derived from the training masks."""
+import numpy as np
+import pytest
+
+from rleseg.benchmark.derive import ceiling_mdice, derive_tokenizer
+from rleseg.tokenizers import build_tokenizer
+
+
+def _discs(count: int, size: int = 64, radius: float = 9.0, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    masks = []
+    for _ in range(count):
+        mask = np.zeros((size, size), np.int64)
+        for _ in range(4):
+            cy, cx = rng.uniform(8, size - 8, 2)
+            mask[(yy - cy) ** 2 + (xx - cx) ** 2 <= radius ** 2] = 1
+        masks.append(mask)
+    return masks
+
+
+def test_a_coarser_grid_has_a_lower_ceiling():
+    masks = _discs(6)
+    ceilings = {}
+    for factor in (1, 4, 16):
+        size = 64 // factor
+        tok = build_tokenizer(dict(scheme='lac', mask_size=size, num_classes=2,
+                                   max_length=size, max_seq_len=4096, starts='2d',
+                                   subsample=dict(factor=factor, mode='nearest')))
+        ceilings[factor] = ceiling_mdice(tok, masks, 2)
+    assert ceilings[1] == pytest.approx(100.0)
+    assert ceilings[16] < ceilings[4] < 100.0
+
+
+def test_derivation_keeps_the_ceiling_and_covers_the_lengths():
+    masks = _discs(20)
+    derived = derive_tokenizer(masks, num_classes=2, min_ceiling_dice=95.0)
+    chosen = derived.chosen
+    assert chosen.ceiling_mdice >= 95.0
+    coarser = [c for c in derived.candidates if c.factor > chosen.factor]
+    assert all(c.ceiling_mdice < 95.0 for c in coarser)  # the coarsest that keeps it
+    tok = derived.tokenizer
+    assert tok['mask_size'] * tok['subsample']['factor'] == 64
+    assert tok['max_length'] == tok['mask_size'] and tok['max_seq_len'] % 8 == 0
+    lengths = [build_tokenizer(tok).count_tokens(m) for m in masks]
+    assert np.mean(np.array(lengths) <= tok['max_seq_len']) >= 0.95
+    assert 'chosen: S = ' in derived.describe()
+
+
+def test_masks_it_cannot_use_are_refused_in_one_line():
+    with pytest.raises(ValueError, match='no training masks'):
+        derive_tokenizer([], num_classes=2)
+    with pytest.raises(ValueError, match='square and of one size'):
+        derive_tokenizer([np.zeros((64, 48), np.int64)], num_classes=2)
