@@ -22,6 +22,9 @@ rows (normal init with std d^-1/2). With ``memory_size='mask'`` the code of toke
   then learned like every other row.
 * ``'tied'``: the coordinate rows are ``gain * code`` with one learned scalar
   ``gain`` (init 1); the other rows are learned (:class:`TiedCoordinateEmbedding`).
+
+``coordinate_pointer=True`` adds a pointer head (:class:`CoordinatePointer`) that
+scores each coordinate token against the memory features of the cells it names.
 """
 from __future__ import annotations
 
@@ -143,3 +146,104 @@ def apply_coordinate_embed(decoder: nn.Module, tokenizer: RLETokenizer,
                          f'over {tokenizer.grid_shape[0]} frames repeat the spatial code; '
                          "use 'init' or starts='2d'")
     decoder.token_embed = TiedCoordinateEmbedding(decoder.token_embed.weight, ids, code)
+
+
+def coordinate_cells(tokenizer: RLETokenizer) -> Tuple[Tensor, Tensor]:
+    """Which memory cells each coordinate token points at, for a memory on the mask
+    grid (h, w) flattened row-major.
+
+    Returns:
+        ids (K,) long (same order as :func:`coordinate_code`) and an averaging matrix
+        (K, h*w) float32: a flat start's row is one-hot at its cell, row token y
+        averages the cells of row y, column token x those of column x.
+    """
+    ranges = tokenizer.layout.ranges
+    h, w = (int(s) for s in tokenizer.grid_shape[-2:])
+    cells = torch.arange(h * w).view(h, w)
+    ids, rows = [], []
+    if 'start' in ranges:
+        lo, hi = ranges['start']
+        if hi - lo != h * w:
+            raise ValueError('coordinate_pointer: flat starts over frames (a 3-D grid) '
+                             "are not supported; use starts='2d'")
+        within = torch.arange(h * w)
+        if tokenizer.order == 'row':
+            index = within
+        else:
+            index = cells[within % h, within // h]
+        ids.append(torch.arange(lo, hi))
+        rows.append(F.one_hot(index, h * w).float())
+    if 'row' in ranges:
+        lo, hi = ranges['row']
+        ids.append(torch.arange(lo, hi))
+        rows.append(F.one_hot(cells, h * w).float().mean(dim=1))
+    if 'col' in ranges:
+        lo, hi = ranges['col']
+        ids.append(torch.arange(lo, hi))
+        rows.append(F.one_hot(cells.t(), h * w).float().mean(dim=1))
+    if not ids:
+        raise ValueError(f'coordinate_pointer: the {tokenizer.scheme!r} vocabulary has no '
+                         'start / row / col tokens')
+    return torch.cat(ids), torch.cat(rows)
+
+
+class CoordinatePointer(nn.Module):
+    """Pointer head: scores coordinate tokens against the memory cells they name.
+
+    For coordinate id k with memory feature m_k (the cell, or the mean of a row /
+    column: :func:`coordinate_cells`) and normalised decoder state h, the logit of k
+    gains ``query(h) . key(m_k) / sqrt(d)``. The key projection starts at zero, so an
+    untrained pointer leaves the logits as they are. Needs the memory on the mask grid
+    (``memory_size='mask'``).
+
+    Args:
+        dim: model width d.
+        ids: (K,) coordinate ids; cells: (K, M) averaging matrix over M memory tokens.
+    """
+
+    def __init__(self, dim: int, ids: Tensor, cells: Tensor) -> None:
+        super().__init__()
+        self.query = nn.Linear(dim, dim)
+        self.key = nn.Linear(dim, dim)
+        nn.init.zeros_(self.key.weight)
+        nn.init.zeros_(self.key.bias)
+        self.scale = dim**-0.5
+        self.register_buffer('ids', ids.clone(), persistent=False)
+        self.register_buffer('cells', cells.clone(), persistent=False)
+
+    def keys(self, memory: Tensor) -> Tensor:
+        """Encoder memory (B, M, d) -> pointer keys (B, K, d) (computed once per image)."""
+        if memory.shape[1] != self.cells.shape[1]:
+            raise ValueError(f'coordinate_pointer: the memory has {memory.shape[1]} tokens, '
+                             f'the mask grid {self.cells.shape[1]} cells; set '
+                             "memory_size='mask' (image models only)")
+        return self.key(torch.matmul(self.cells.to(memory.dtype), memory))
+
+    def forward(self, hidden: Tensor, keys: Tensor, logits: Tensor) -> Tensor:
+        """Normalised decoder states (B, T, d), keys (B, K, d), logits (B, T, V) ->
+        logits with the pointer scores added at the coordinate ids."""
+        scores = torch.matmul(self.query(hidden), keys.transpose(1, 2)) * self.scale
+        return logits.index_add(-1, self.ids, scores.to(logits.dtype))
+
+
+def apply_coordinate_pointer(decoder: nn.Module, tokenizer: RLETokenizer, enabled: bool,
+                             memory_size: Optional[Tuple[int, int]],
+                             option: str = 'coordinate_pointer') -> None:
+    """Attach a :class:`CoordinatePointer` as ``decoder.pointer`` (in place).
+
+    Args:
+        decoder: a :class:`~rleseg.models.transformer.TransformerDecoder`.
+        tokenizer: the model's tokenizer.
+        enabled: the config switch (a bool).
+        memory_size: the model's parsed memory grid; must be the mask grid.
+        option: config name used in error messages.
+    """
+    if not isinstance(enabled, bool):
+        raise ValueError(f'{option} must be True or False, got {enabled!r}')
+    if not enabled:
+        return
+    if memory_size != tuple(tokenizer.mask_shape):
+        raise ValueError(f"{option}=True needs memory_size='mask' (the memory on the mask "
+                         f'grid), got a memory grid of {memory_size or "the features"}')
+    ids, cells = coordinate_cells(tokenizer)
+    decoder.pointer = CoordinatePointer(decoder.dim, ids, cells)

@@ -106,6 +106,7 @@ class KVCache:
             written in place at each decoded position.
         cross_k, cross_v: (num_layers, B, heads, M, d_head) projected encoder memory.
         length: number of positions already written.
+        pointer_keys: (B, K, d) keys of the decoder's ``pointer`` head, or None.
     """
 
     self_k: Tensor
@@ -113,6 +114,7 @@ class KVCache:
     cross_k: Tensor
     cross_v: Tensor
     length: int = 0
+    pointer_keys: Optional[Tensor] = None
 
 
 class DecoderLayer(nn.Module):
@@ -248,6 +250,9 @@ class TransformerDecoder(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.out_bias = nn.Parameter(torch.zeros(vocab_size))
         self.dropout = dropout
+        # optional head adding memory-dependent logits: keys(memory) -> keys, and
+        # pointer(normed h, keys, logits) -> logits (see rleseg.models.coordinates)
+        self.pointer: Optional[nn.Module] = None
         nn.init.normal_(self.token_embed.weight, std=dim**-0.5)
         nn.init.normal_(self.pos_embed, std=0.02)
 
@@ -259,8 +264,13 @@ class TransformerDecoder(nn.Module):
         return _dropout(self.token_embed(tokens) * math.sqrt(self.dim)
                         + self.pos_embed[start:start + t], self.dropout, self.training)
 
-    def _logits(self, h: Tensor) -> Tensor:
-        return F.linear(self.norm(h), self.token_embed.weight, self.out_bias)
+    def _logits(self, h: Tensor, pointer_keys: Optional[Tensor] = None) -> Tensor:
+        h = self.norm(h)
+        logits = F.linear(h, self.token_embed.weight, self.out_bias)
+        return logits if pointer_keys is None else self.pointer(h, pointer_keys, logits)
+
+    def _pointer_keys(self, memory: Tensor) -> Optional[Tensor]:
+        return None if self.pointer is None else self.pointer.keys(memory)
 
     def forward(self, tokens: Tensor, memory: Tensor, last_only: bool = False) -> Tensor:
         """Teacher-forced / full-prefix decoding.
@@ -277,7 +287,7 @@ class TransformerDecoder(nn.Module):
         for layer in self.layers:
             ck, cv = layer.memory_kv(memory)
             h = layer(h, ck, cv)
-        return self._logits(h[:, -1:] if last_only else h)
+        return self._logits(h[:, -1:] if last_only else h, self._pointer_keys(memory))
 
     def init_cache(self, memory: Tensor, max_len: Optional[int] = None) -> KVCache:
         """Allocate the self-attention cache and project the memory once.
@@ -296,7 +306,8 @@ class TransformerDecoder(nn.Module):
         return KVCache(
             self_k=memory.new_zeros(shape), self_v=memory.new_zeros(shape),
             cross_k=torch.stack([c[0] for c in cross]),
-            cross_v=torch.stack([c[1] for c in cross]))
+            cross_v=torch.stack([c[1] for c in cross]),
+            pointer_keys=self._pointer_keys(memory))
 
     def step(self, tokens: Tensor, cache: KVCache) -> Tensor:
         """Incremental decoding: feed ``tokens`` at positions cache.length ...
@@ -314,7 +325,7 @@ class TransformerDecoder(nn.Module):
             h = layer(h, cache.cross_k[i], cache.cross_v[i], cache.self_k[i],
                       cache.self_v[i], start)
         cache.length = start + tokens.shape[1]
-        return self._logits(h)
+        return self._logits(h, cache.pointer_keys)
 
     def step_at(self, tokens: Tensor, position: Tensor, cache: KVCache) -> Tensor:
         """Static-shape incremental step (inference): one token per row at a device
@@ -339,4 +350,4 @@ class TransformerDecoder(nn.Module):
         for i, layer in enumerate(self.layers):
             h = layer.forward_at(h, cache.cross_k[i], cache.cross_v[i], cache.self_k[i],
                                  cache.self_v[i], position, key_mask)
-        return self._logits(h)
+        return self._logits(h, cache.pointer_keys)

@@ -1,7 +1,7 @@
 """The token model's levers as config switches on Pix2SeqSegmentor (issue 12 item 3):
-memory grid, width / depth, drop-path, auxiliary heads, coordinate embeddings. Each: the
-config builds, one training step runs, shapes, gradients reach the new parameters, bad
-values give one line naming the option; defaults keep today's model."""
+memory grid, width / depth, drop-path, auxiliary heads, coordinate embeddings and
+pointer. Each: the config builds, one training step runs, shapes, gradients reach the new
+parameters, bad values give one line naming the option; defaults keep today's model."""
 import numpy as np
 import pytest
 import torch
@@ -229,6 +229,31 @@ def test_coordinate_embed_bad_value():
     bad(r"^coordinate_embed must be None or one of \('init', 'tied'\)",
         coordinate_embed='pointer')
 
+
+
+@pytest.mark.parametrize('tok', [TOK, FLAT], ids=['2d', 'flat'])
+def test_coordinate_pointer(tok):
+    model = build(tok, coordinate_pointer=True, memory_size='mask',
+                  coordinate_embed='init')
+    pointer = model.decoder.pointer
+    ids, _ = coordinate_code(model.tokenizer, 32)
+    assert torch.equal(pointer.ids, ids) and pointer.cells.shape == (len(ids), 64)
+    loss_backward(model, tok)
+    assert pointer.key.weight.grad.abs().sum() > 0
+    train_once(model, tok)
+    loss_backward(model, tok)
+    assert pointer.query.weight.grad.abs().sum() > 0        # keys are no longer zero
+    model.eval()
+    x = torch.randn(2, 3, 32, 32)
+    cached = model.generate_tokens(x)
+    assert torch.equal(cached, model.generate_tokens(x, use_cache=False))
+    assert model.predict(x)[0].pred_sem_seg.data.shape == (1, 32, 32)
+
+
+def test_coordinate_pointer_bad_values():
+    bad(r"^coordinate_pointer=True needs memory_size='mask'", coordinate_pointer=True)
+    bad(r'^coordinate_pointer must be True or False', coordinate_pointer=1,
+        memory_size='mask')
 
 # ---------------------------------------------------------------------- video / panoptic
 VIDEO_TOK = dict(scheme='3d-lac', mask_size=8, num_classes=3, window=2, starts='2d',

@@ -1,13 +1,15 @@
 """Building blocks of the token model's levers (issue 12 item 3): drop-path, memory
-grid, coordinate codes, tied coordinate embeddings, layer configs, auxiliary heads."""
+grid, coordinate codes, tied coordinate embeddings, pointer head, layer configs,
+auxiliary heads."""
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from rleseg.models.aux_head import auxiliary_inputs, build_auxiliary_head
-from rleseg.models.coordinates import (TiedCoordinateEmbedding, apply_coordinate_embed,
-                                       coordinate_code)
+from rleseg.models.coordinates import (CoordinatePointer, TiedCoordinateEmbedding,
+                                       apply_coordinate_embed, apply_coordinate_pointer,
+                                       coordinate_cells, coordinate_code)
 from rleseg.models.drop_path import DropPath, add_drop_path
 from rleseg.models.layer_config import PAPER_LAYERS, check_width, layer_config
 from rleseg.models.memory_grid import MemoryGrid, parse_memory_size, tokens_to_map
@@ -227,3 +229,69 @@ def test_auxiliary_inputs():
     assert auxiliary_inputs('backbone', single, memory, (2, 3))[0] is single
     enc, = auxiliary_inputs('encoder', feats, memory, (2, 3))
     assert enc.shape == (2, 12, 2, 3) and torch.equal(enc[1, :, 1, 2], memory[1, 5])
+
+
+# ---------------------------------------------------------------------- pointer head
+@pytest.mark.parametrize('order', ['row', 'col'])
+def test_coordinate_cells_point_at_the_named_memory_cells(order):
+    tok = build_tokenizer(dict(scheme='mc', mask_size=(3, 4), num_classes=3, order=order,
+                               subsample=dict(factor=1), max_seq_len=32))
+    ids, cells = coordinate_cells(tok)
+    assert torch.equal(ids, coordinate_code(tok, 8)[0]) and cells.shape == (12, 12)
+    lo = tok.layout.ranges['start'][0]
+    for y, x in ((0, 0), (1, 3), (2, 1)):
+        mask = np.zeros((3, 4), np.uint8)
+        mask[y, x] = 1
+        start_id = int(tok.encode(mask).tokens[1])
+        assert cells[start_id - lo].argmax() == y * 4 + x and cells[start_id - lo].sum() == 1
+    two_d = build_tokenizer(dict(scheme='bin', mask_size=(3, 4), num_classes=2, starts='2d',
+                                 subsample=dict(factor=1), max_seq_len=32))
+    ids, cells = coordinate_cells(two_d)
+    grid = torch.arange(12.0)                       # memory value = its row-major index
+    assert torch.allclose(cells @ grid, torch.tensor(
+        [1.5, 5.5, 9.5, 4.0, 5.0, 6.0, 7.0]))       # row means, then column means
+
+
+def test_pointer_starts_neutral_and_learns():
+    tok = build_tokenizer(dict(scheme='bin', mask_size=4, num_classes=2, starts='2d',
+                               subsample=dict(factor=1), max_seq_len=32))
+    torch.manual_seed(0)
+    dec = TransformerDecoder(tok.layout.vocab_size, 32, 16, 1, 2, 16)
+    tokens, memory = torch.tensor([[2, 6, 11]]), torch.randn(1, 16, 16)
+    before = dec(tokens, memory)
+    apply_coordinate_pointer(dec, tok, True, (4, 4))
+    assert isinstance(dec.pointer, CoordinatePointer)
+    after = dec(tokens, memory)
+    assert torch.equal(before, after)                       # zero-initialised keys
+    after.logsumexp(-1).sum().backward()
+    assert dec.pointer.key.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        dec.pointer.key.weight.normal_()
+    scored = dec(tokens, memory)
+    ids = dec.pointer.ids
+    others = torch.ones(tok.layout.vocab_size, dtype=torch.bool)
+    others[ids] = False
+    assert not torch.allclose(scored[..., ids], before[..., ids])
+    assert torch.allclose(scored[..., others], before[..., others])
+    # the cached paths add the same scores
+    cache = dec.init_cache(memory)
+    stepped = dec.step(tokens, cache)
+    assert torch.allclose(stepped, scored, atol=1e-5)
+    cache = dec.init_cache(memory)
+    dec.step(tokens[:, :2], cache)
+    at = dec.step_at(tokens[:, 2:], torch.tensor([2]), cache)
+    assert torch.allclose(at[:, 0], scored[:, 2], atol=1e-5)
+    with pytest.raises(ValueError, match=r"^coordinate_pointer: the memory has 9 tokens"):
+        dec(tokens, torch.randn(1, 9, 16))
+
+
+def test_apply_coordinate_pointer_errors():
+    tok = build_tokenizer(dict(scheme='bin', mask_size=4, num_classes=2,
+                               subsample=dict(factor=1), max_seq_len=32))
+    dec = TransformerDecoder(tok.layout.vocab_size, 32, 16, 1, 2, 16)
+    apply_coordinate_pointer(dec, tok, False, None)
+    assert dec.pointer is None
+    with pytest.raises(ValueError, match=r'^coordinate_pointer must be True or False'):
+        apply_coordinate_pointer(dec, tok, 'yes', (4, 4))
+    with pytest.raises(ValueError, match=r"^coordinate_pointer=True needs memory_size='mask'"):
+        apply_coordinate_pointer(dec, tok, True, None)
