@@ -126,6 +126,8 @@ def _tiff_problem(data: np.ndarray) -> str | None:
                 if len(ends) and int(ends.max()) > len(data):
                     return (f'truncated: pixel data ends at byte {int(ends.max())}, '
                             f'file has {len(data)}')
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        return f'unreadable TIFF header: {exc}'
+    except UnidentifiedImageError:
+        return 'unreadable TIFF structure (truncated?)'
+    except (OSError, SyntaxError, ValueError) as exc:
+        return f'unreadable TIFF structure: {exc}'
     return None

@@ -37,12 +37,12 @@ IPSC_LAYOUT = ('<root>/<roi_x1_y1_x2_y2>/imageNNN.jpg with masks/imageNNN.png '
                'or annotations/imageNNN.xml, split files <root>/splits/*.txt')
 ARIS_LAYOUT = ('<root>/images/img_N.tif and <root>/labels/img_N.tif (N = 1..50), '
                'split files <root>/splits/*.txt')
-IPSC_RELEASE = ('the IPSC release is published on Hugging Face, repository '
+IPSC_RELEASE = ('The IPSC release is published on Hugging Face, repository '
                 'abhineet123/ipsc_prediction, file ipsc_data/roi_images_and_labels.zip; '
                 'without it, the configs/*_ipsc_tiny.py configs (e.g. '
                 'configs/p2s_rle_ipsc_tiny.py) run on the demo data written by: '
                 'python tools/prepare_data.py')
-ARIS_RELEASE = ('the ARIS release is published on IEEE DataPort, DOI 10.21227/ebax-1h44; '
+ARIS_RELEASE = ('The ARIS release is published on IEEE DataPort, DOI 10.21227/ebax-1h44; '
                 'without it, the configs/*_aris_tiny.py configs (e.g. '
                 'configs/p2s_rle_aris_tiny.py) run on the demo data written by: '
                 'python tools/prepare_data.py')

@@ -28,6 +28,7 @@ import os
 import os.path as osp
 import pickle
 import re
+import struct
 import zipfile
 import zlib
 from typing import Any
@@ -198,9 +199,10 @@ def _verify_zip(path: str, filename: str) -> None:
                   'truncated or not a complete zip archive')
         raise CheckpointError(f'checkpoint {filename} is damaged ({damage}: {exc}); '
                               're-create or re-download it') from None
-    except (OSError, EOFError, zlib.error) as exc:
-        raise CheckpointError(f'checkpoint {filename} is damaged ({exc}); re-create or '
-                              're-download it') from None
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, NotImplementedError,
+            struct.error) as exc:                 # a broken header decodes as anything
+        raise CheckpointError(f'checkpoint {filename} is damaged ({type(exc).__name__}: '
+                              f'{_first_line(exc)}); re-create or re-download it') from None
 
 
 def load_checkpoint_safely(filename: str, map_location: Any = None) -> Any:

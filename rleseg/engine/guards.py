@@ -53,7 +53,7 @@ class NonFiniteLossHook(Hook):
                 else float(value)
             if not math.isfinite(number):
                 raise NonFiniteLossError(
-                    f'training loss {name} is {number} at iteration {runner.iter + 1}; '
+                    f'training {name} is {number} at iteration {runner.iter + 1}; '
                     'stopped (no checkpoint of this iteration is written): lower the '
                     'learning rate, check the data, or resume from an earlier checkpoint')
 

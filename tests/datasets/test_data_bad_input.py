@@ -51,13 +51,17 @@ def test_corrupt_image(small_ipsc):
 
 
 def _damage(path: str, how: str) -> None:
-    """Truncate a file, or overwrite its middle third with seeded random bytes (the
-    header stays intact)."""
+    """Truncate a file, or overwrite the middle third of its pixel data (a PNG's first
+    IDAT chunk, else the file's middle third) with seeded random bytes."""
     data = bytearray(open(path, 'rb').read())
     if how == 'truncate':
         data = data[:len(data) // 2]
     else:
         lo, hi = len(data) // 3, 2 * len(data) // 3
+        if b'IDAT' in data:
+            at = data.index(b'IDAT')
+            length = int.from_bytes(data[at - 4:at], 'big')
+            lo, hi = at + 4 + length // 3, at + 4 + 2 * length // 3
         data[lo:hi] = np.random.default_rng(0).integers(0, 256, hi - lo, np.uint8).tobytes()
     with open(path, 'wb') as f:
         f.write(bytes(data))

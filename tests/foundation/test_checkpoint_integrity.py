@@ -43,11 +43,14 @@ def _one_line(error: pytest.ExceptionInfo, *parts: str) -> None:
         assert part in message, message
 
 
-def test_weights_overwritten_in_place_are_refused(tmp_path):
-    """torch.load does not check the zip CRCs: these bytes used to load silently."""
+@pytest.mark.parametrize('where', ['tensor', 'record header'])
+def test_weights_overwritten_in_place_are_refused(tmp_path, where):
+    """torch.load does not check the zip CRCs: bytes in a tensor used to load silently;
+    over a record's header they raised an error that did not name the file."""
     path = _saved(tmp_path / 'model.pth')
     data = bytearray(open(path, 'rb').read())
-    start = data.index(b'layer.weight') + 4096    # inside the tensor records
+    start = (data.index(b'layer.weight') + 4096 if where == 'tensor' else
+             data.index(b'PK\x03\x04', 1000) - 100)
     data[start:start + 4096] = np.random.default_rng(0).bytes(4096)
     open(path, 'wb').write(bytes(data))
     with pytest.raises(CheckpointError) as error:
