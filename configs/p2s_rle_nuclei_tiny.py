@@ -1,0 +1,7 @@
+# CPU-sized Pix2Seq RLE segmentor on the real fluorescence-nuclei crops (data/nuclei,
+# written by `python tools/prepare_data.py`): 64 x 64 crops used whole, masks subsampled
+# x4 to 16 x 16 (token ceiling in the benchmark table), lac tokens with 2-D starts.
+_base_ = ['./_base_/models/p2s_rle_tiny.py', './_base_/datasets/nuclei.py',
+          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
+model = dict(tokenizer=dict(num_classes=_base_.num_classes))
+train_dataloader = dict(batch_size=4)
