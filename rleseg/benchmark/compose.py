@@ -45,15 +45,10 @@ def _heads(cfg, num_classes: int) -> None:
 def _mask2former(cfg, num_classes: int) -> None:
     cfg.model.decode_head.num_classes = num_classes
     cfg.model.decode_head.loss_cls.class_weight = [1.0] * num_classes + [0.1]
-    cfg.custom_imports = dict(imports=['rleseg', 'mmdet.models'],
-                              allow_failed_imports=False)
-    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-        dict(type='PyTorchDeformAttnHook')]
 
 
 def _p2s(cfg, num_classes: int) -> None:
     cfg.model.tokenizer.num_classes = num_classes
-    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [dict(type='VocabLayoutHook')]
 
 
 PARADIGMS: Dict[str, Paradigm] = {

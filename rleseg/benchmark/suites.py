@@ -49,6 +49,16 @@ SUITES: Dict[str, Suite] = {
               'tiny models on the generated ARIS-like demo data, CPU'),
         Suite('nuclei', _grid('nuclei', '_tiny'), True,
               'tiny models on the real fluorescence-nuclei crops (data/nuclei), CPU'),
+        Suite('nuclei-panoptic', ('p2s_rle_nuclei_panoptic_tiny',
+                                  'mask2former_nuclei_panoptic_tiny',
+                                  'unet_nuclei_panoptic_tiny'), True,
+              'PQ on the real nuclei crops: instance tokens vs baselines (components), CPU'),
+        Suite('p2s-ablation', ('p2s_rle_nuclei_tiny',) + tuple(
+            f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
+            for lever in ('reg', 'reg_grid', 'reg_aux', 'reg_coord', 'reg_grid_aux',
+                          'reg_grid_pointer')), True,
+              'the token model\'s levers on the real nuclei crops (configs/p2s_ablation), '
+              'CPU; run with --iters and --seeds'),
         Suite('paradigms', (), True,
               'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),
         Suite('ipsc', _grid('ipsc'), False,
@@ -91,8 +101,9 @@ def resolve_config(name_or_path: str) -> ModelSpec:
     """Find a config by path or by name under :data:`CONFIG_ROOT`.
 
     Args:
-        name_or_path: ``configs/unet_ipsc_tiny.py``, ``unet_ipsc_tiny.py`` or
-            ``unet_ipsc_tiny``.
+        name_or_path: ``configs/unet_ipsc_tiny.py``, ``unet_ipsc_tiny.py``,
+            ``unet_ipsc_tiny`` or a name in a folder of ``configs/``
+            (``p2s_ablation/p2s_rle_nuclei_reg_tiny``).
 
     Returns:
         The spec; ``config`` is None when no such file exists (the benchmark reports
@@ -100,7 +111,7 @@ def resolve_config(name_or_path: str) -> ModelSpec:
     """
     name = osp.splitext(osp.basename(name_or_path))[0]
     candidates = [Path(name_or_path), CONFIG_ROOT / name_or_path,
-                  CONFIG_ROOT / f'{name}.py']
+                  CONFIG_ROOT / f'{name_or_path}.py', CONFIG_ROOT / f'{name}.py']
     for candidate in candidates:
         if candidate.suffix == '.py' and candidate.is_file():
             return ModelSpec(name, str(candidate.resolve()))
