@@ -1,0 +1,610 @@
+"""Fault injection: damage inputs on purpose and check that nothing is silent.
+
+Every case damages one thing (a data file, a checkpoint, token ids, a label, the
+loss) in a scratch copy of the demo data, runs the code path a user runs, and
+classifies what happened:
+
+* ``clear error``  a one-line error of the expected type that names the file /
+                   option (the case's ``names``), or, for tools, exit status 1 with
+                   one ``error:`` line and no traceback;
+* ``exact``        the result equals the reference bit for bit;
+* anything else    ``SILENT`` (a wrong result without an error), ``multi-line error``,
+                   ``unclear error`` (does not name the file) or ``wrong error``.
+
+Usage::
+
+    python benchmarks/fault_injection.py [--only SUBSTRING] [--cost]
+        [--out benchmarks/results/fault_injection.md]
+
+``--cost`` also measures what the new checks cost on the demo data (dataset
+construction plus loading every demo item, with the byte-integrity checks on vs
+patched out, interleaved rounds; checkpoint CRC verification vs ``torch.load``).
+
+Adding a case: write a function that damages something under ``ctx.scratch`` and
+returns what the user-facing call returned, decorate it with
+``@fault_case(name, expected, names=...)``; raise nothing yourself: exceptions are
+what the table classifies. Cases run in definition order.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import rleseg  # noqa: E402,F401
+from mmengine.registry import init_default_scope  # noqa: E402
+
+from rleseg.datasets import ARISDataset, IPSCDataset  # noqa: E402
+from rleseg.datasets.prepare import prepare_demo  # noqa: E402
+from rleseg.engine import USER_ERRORS  # noqa: E402
+
+LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')]
+
+
+@dataclass
+class Context:
+    """What a case may use: a scratch folder and a fresh copy of the demo data."""
+
+    scratch: Path
+    pristine: Path
+
+    def demo(self, name: str) -> Path:
+        """A fresh copy of ``data/<name>`` (``ipsc_demo`` / ``aris_demo``) to damage."""
+        target = Path(tempfile.mkdtemp(dir=self.scratch)) / name
+        shutil.copytree(self.pristine / name, target)
+        return target
+
+
+@dataclass
+class FaultCase:
+    name: str
+    expected: str                          # 'clear error' | 'exact'
+    run: Callable[[Context], Any]
+    names: tuple[str, ...] = ()            # what a clear error must mention
+    errors: tuple[type, ...] = USER_ERRORS
+
+
+CASES: list[FaultCase] = []
+
+
+def fault_case(name: str, expected: str = 'clear error', names: tuple[str, ...] = (),
+               errors: tuple[type, ...] = USER_ERRORS) -> Callable:
+    """Register the decorated ``run(ctx)`` as a table row."""
+    def register(run: Callable[[Context], Any]) -> Callable:
+        CASES.append(FaultCase(name, expected, run, names, errors))
+        return run
+    return register
+
+
+@dataclass
+class ToolResult:
+    """Outcome of a command-line tool run by a case."""
+
+    returncode: int
+    stderr: str
+    error_lines: list[str] = field(default_factory=list)
+
+
+def run_tool(args: list[str], cwd: Path = REPO, env: Optional[dict] = None) -> ToolResult:
+    result = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True,
+                            text=True, timeout=900,
+                            env={**os.environ, 'OMP_NUM_THREADS': '1', **(env or {})})
+    lines = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
+    return ToolResult(result.returncode, result.stderr, lines)
+
+
+def _overwrite(path: Path, fraction: tuple[float, float] = (1 / 3, 2 / 3),
+               seed: int = 0) -> None:
+    data = bytearray(path.read_bytes())
+    lo, hi = int(len(data) * fraction[0]), int(len(data) * fraction[1])
+    data[lo:hi] = np.random.default_rng(seed).bytes(hi - lo)
+    path.write_bytes(bytes(data))
+
+
+def _overwrite_png_pixels(path: Path, seed: int = 0) -> None:
+    """Overwrite the middle third of the first IDAT chunk (compressed pixels only)."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b'IDAT')
+    length = int.from_bytes(data[at - 4:at], 'big')
+    lo, hi = at + 4 + length // 3, at + 4 + 2 * length // 3
+    data[lo:hi] = np.random.default_rng(seed).bytes(hi - lo)
+    path.write_bytes(bytes(data))
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+
+
+def _first_frame(root: Path, index: int = 1) -> tuple[Path, str]:
+    seq = sorted(p for p in root.iterdir() if p.name.startswith('roi_'))[0]
+    stems = sorted(p.stem for p in seq.glob('*.jpg'))
+    return seq, stems[index]
+
+
+def _load_all(ds) -> list:
+    return [ds[i] for i in range(len(ds))]
+
+
+# ---------------------------------------------------------------------- data files
+@fault_case('JPEG image truncated (header intact)', names=('.jpg', 'damaged'))
+def _jpeg_truncated(ctx):
+    root = ctx.demo('ipsc_demo')
+    seq, stem = _first_frame(root)
+    _truncate(seq / f'{stem}.jpg')
+    return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
+                                 pipeline=LOAD))
+
+
+@fault_case('JPEG image: middle third (scan data) overwritten with random bytes',
+            names=('.jpg', 'damaged'))
+def _jpeg_overwritten(ctx):
+    root = ctx.demo('ipsc_demo')
+    seq, stem = _first_frame(root)
+    _overwrite(seq / f'{stem}.jpg')
+    return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
+                                 pipeline=LOAD))
+
+
+@fault_case('PNG mask: compressed pixel data (IDAT) partly overwritten',
+            names=('.png', 'damaged', 'IDAT'))
+def _png_overwritten(ctx):
+    root = ctx.demo('ipsc_demo')
+    seq, stem = _first_frame(root)
+    _overwrite_png_pixels(seq / 'masks' / f'{stem}.png')
+    return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
+                                 pipeline=LOAD))
+
+
+@fault_case('PNG mask pixels damaged, item checks off (decode-time check)',
+            names=('.png', 'damaged', 'IDAT'))
+def _png_decode_time(ctx):
+    root = ctx.demo('ipsc_demo')
+    seq, stem = _first_frame(root)
+    _overwrite_png_pixels(seq / 'masks' / f'{stem}.png', seed=1)
+    return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
+                                 check_items='none', pipeline=LOAD))
+
+
+@fault_case('TIFF image truncated (ARIS)', names=('img_', '.tif', 'damaged'))
+def _tiff_truncated(ctx):
+    root = ctx.demo('aris_demo')
+    _truncate(root / 'images' / 'img_34.tif')
+    return _load_all(ARISDataset(data_root=str(root), ann_file='splits/test.txt',
+                                 pipeline=LOAD))
+
+
+@fault_case('ARIS 16-bit grey label holding 1000', names=('img_34.tif', '1000'))
+def _grey_label_range(ctx):
+    from PIL import Image
+    root = ctx.demo('aris_demo')
+    label = root / 'labels' / 'img_34.tif'
+    arr = np.array(Image.open(label))[..., 0].astype(np.uint16)
+    arr[:8, :8] = 1000
+    Image.fromarray(arr).save(label)
+    return _load_all(ARISDataset(data_root=str(root), ann_file='splits/test.txt',
+                                 pipeline=LOAD))
+
+
+@fault_case('split file lists a missing item', names=('image999', 'splits/test.txt'))
+def _split_missing_item(ctx):
+    root = ctx.demo('ipsc_demo')
+    seq, _ = _first_frame(root)
+    with open(root / 'splits' / 'test.txt', 'a') as f:
+        f.write(f'{seq.name}/image999\n')
+    return IPSCDataset(data_root=str(root), ann_file='splits/test.txt')
+
+
+@fault_case('a directory where a label file should be', names=('is a directory', '.png'))
+def _directory_for_file(ctx):
+    root = ctx.demo('ipsc_demo')
+    seq, stem = _first_frame(root)
+    mask = seq / 'masks' / f'{stem}.png'
+    mask.unlink()
+    mask.mkdir()
+    return IPSCDataset(data_root=str(root), ann_file='splits/test.txt')
+
+
+@fault_case('intact demo data: loaded items equal the unchecked decode', expected='exact')
+def _intact_data(ctx):
+    from rleseg.datasets import imageio
+    kw = dict(data_root=str(ctx.pristine / 'ipsc_demo'), ann_file='splits/test.txt',
+              pipeline=LOAD)
+    checked = _load_all(IPSCDataset(**kw))
+    original = imageio.check_intact
+    imageio.check_intact = lambda *args, **kwargs: None
+    try:
+        unchecked = _load_all(IPSCDataset(check_items='none', **kw))
+    finally:
+        imageio.check_intact = original
+    return all(np.array_equal(a['img'], b['img'])
+               and np.array_equal(a['gt_seg_map'], b['gt_seg_map'])
+               for a, b in zip(checked, unchecked)) and len(checked) == len(unchecked)
+
+
+# ---------------------------------------------------------------------- tokenizer
+def _tokenizer():
+    from rleseg.tokenizers import build_tokenizer
+    return build_tokenizer(dict(scheme='lac', mask_size=16, num_classes=3,
+                                subsample=dict(factor=4, mode='any'), max_seq_len=128))
+
+
+def _tokens():
+    tok = _tokenizer()
+    mask = np.zeros((64, 64), np.uint8)
+    mask[8:30, 10:40], mask[40:60, 5:20] = 1, 2
+    return tok, tok.encode(mask).tokens
+
+
+@fault_case('token ids given as floats (tokens - 0.1)', names=('integers',),
+            errors=(ValueError, ))
+def _float_tokens(ctx):
+    tok, tokens = _tokens()
+    return tok.decode(tokens - 0.1)
+
+
+@fault_case('token ids with NaN / inf', names=('integers',), errors=(ValueError, ))
+def _nan_tokens(ctx):
+    tok, tokens = _tokens()
+    return tok.decode(np.where(tokens == tokens[-1], np.nan, tokens))
+
+
+@fault_case('token ids as complex numbers', names=('integers',), errors=(ValueError, ))
+def _complex_tokens(ctx):
+    tok, tokens = _tokens()
+    return tok.decode(tokens + 0j)
+
+
+@fault_case("negative label with subsample mode 'any'", names=('-1', 'negative'),
+            errors=(ValueError, ))
+def _negative_label_any(ctx):
+    mask = np.zeros((64, 64), np.int16)
+    mask[5, 5] = -1
+    return _tokenizer().encode(mask)
+
+
+@fault_case('float label 1.5 with a label_map', names=('non-integer', ),
+            errors=(ValueError, ))
+def _float_label_map(ctx):
+    from rleseg.tokenizers import build_tokenizer
+    tok = build_tokenizer(dict(scheme='mc', mask_size=8, num_classes=3, label_map={2: 1}))
+    mask = np.zeros((8, 8))
+    mask[2, 2] = 1.5
+    return tok.encode(mask)
+
+
+@fault_case('token round trip of a demo-like mask', expected='exact')
+def _token_round_trip(ctx):
+    tok, tokens = _tokens()
+    mask = np.zeros((64, 64), np.uint8)
+    mask[8:30, 10:40], mask[40:60, 5:20] = 1, 2
+    decoded, _ = tok.decode(tokens)
+    return np.array_equal(decoded, tok.subsample(mask))
+
+
+# ---------------------------------------------------------------------- checkpoints
+def _checkpoint(ctx) -> Path:
+    import torch
+    path = Path(tempfile.mkdtemp(dir=ctx.scratch)) / 'iter_1.pth'
+    torch.manual_seed(0)
+    torch.save({'state_dict': {'w': torch.randn(256, 256)},
+                'optimizer': {'state': {0: {'exp_avg': torch.randn(256, 256)}}}}, path)
+    return path
+
+
+def _load(path: Path):
+    from mmengine.runner import CheckpointLoader
+    return CheckpointLoader.load_checkpoint(str(path))
+
+
+def _overwrite_checkpoint(ctx, where: float):
+    path = _checkpoint(ctx)
+    data = bytearray(path.read_bytes())
+    start = int(len(data) * where)
+    data[start:start + 4096] = np.random.default_rng(0).bytes(4096)
+    path.write_bytes(bytes(data))
+    return _load(path)
+
+
+@fault_case('checkpoint: 4 KB of weights overwritten in place (CRCs differ)',
+            names=('iter_1.pth', 'damaged', 'CRC'))
+def _ckpt_overwritten(ctx):
+    return _overwrite_checkpoint(ctx, 0.25)             # inside the first tensor
+
+
+@fault_case('checkpoint: 4 KB overwritten over a record header',
+            names=('iter_1.pth', 'damaged'))
+def _ckpt_header_overwritten(ctx):
+    return _overwrite_checkpoint(ctx, 0.5)              # between the two tensors
+
+
+@fault_case('checkpoint truncated', names=('iter_1.pth', ))
+def _ckpt_truncated(ctx):
+    path = _checkpoint(ctx)
+    _truncate(path)
+    return _load(path)
+
+
+@fault_case('checkpoint empty', names=('iter_1.pth', 'empty'))
+def _ckpt_empty(ctx):
+    path = _checkpoint(ctx)
+    path.write_bytes(b'')
+    return _load(path)
+
+
+@fault_case('checkpoint is a text file', names=('iter_1.pth', 'not a PyTorch'))
+def _ckpt_text(ctx):
+    path = _checkpoint(ctx)
+    path.write_text('loss: 0.12\n')
+    return _load(path)
+
+
+@fault_case('checkpoint path is a directory', names=('iter_1.pth', 'directory'))
+def _ckpt_directory(ctx):
+    path = _checkpoint(ctx)
+    path.unlink()
+    path.mkdir()
+    return _load(path)
+
+
+@fault_case('checkpoint runs code when unpickled (refused, not run)',
+            names=('iter_1.pth', 'system'))
+def _ckpt_malicious(ctx):
+    import torch
+    path = _checkpoint(ctx)
+    marker = path.with_name('pwned')
+    torch.save({'meta': _Exploit(str(marker))}, path)
+    try:
+        return _load(path)
+    finally:
+        if marker.exists():
+            raise AssertionError('the pickle ran code')
+
+
+class _Exploit:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+@fault_case('pretrained backbone checkpoint whose keys do not match',
+            names=('init_cfg', 'iter_1.pth'))
+def _pretrained_mismatch(ctx):
+    import torch
+    from mmengine.model import BaseModule
+
+    class Backbone(BaseModule):
+        def __init__(self, init_cfg):
+            super().__init__(init_cfg)
+            self.conv = torch.nn.Conv2d(3, 8, 3)
+
+    path = _checkpoint(ctx)
+    Backbone(dict(type='Pretrained', checkpoint=str(path))).init_weights()
+
+
+@fault_case('intact checkpoint loads bit for bit', expected='exact')
+def _ckpt_intact(ctx):
+    import torch
+    path = _checkpoint(ctx)
+    return torch.equal(_load(path)['state_dict']['w'],
+                       torch.load(path, weights_only=True)['state_dict']['w'])
+
+
+# ---------------------------------------------------------------------- training / tools
+def _tiny_options(data_root: Path, iters: int) -> list[str]:
+    return ['--cfg-options', f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            'default_hooks.checkpoint.interval=1', 'train_dataloader.batch_size=2',
+            f'train_dataloader.dataset.data_root={data_root}',
+            f'val_dataloader.dataset.data_root={data_root}',
+            f'test_dataloader.dataset.data_root={data_root}']
+
+
+@fault_case('training loss becomes NaN (normalisation std 0): tools/train.py',
+            names=('is nan at iteration 1', ))
+def _nan_loss(ctx):
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    options = _tiny_options(ctx.pristine / 'ipsc_demo', 4) + [
+        'model.data_preprocessor.std=[0,0,0]']
+    result = run_tool(['tools/train.py', 'configs/unet_ipsc_tiny.py', '--work-dir',
+                       str(work), *options])
+    if list(work.glob('iter_*.pth')):
+        raise AssertionError('a checkpoint of the NaN iteration was written')
+    return result
+
+
+@fault_case('training resumed from an optimizer state holding NaN',
+            names=('is nan at iteration', ))
+def _nan_resume(ctx):
+    import torch
+
+    from rleseg.engine import load_checkpoint_safely
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    options = _tiny_options(ctx.pristine / 'ipsc_demo', 2)
+    first = run_tool(['tools/train.py', 'configs/unet_ipsc_tiny.py', '--work-dir',
+                      str(work), *options])
+    if first.returncode:
+        raise AssertionError(first.stderr[-500:])
+    path = work / 'iter_2.pth'
+    checkpoint = load_checkpoint_safely(str(path))      # a valid file whose numbers
+    for state in checkpoint['optimizer']['state'].values():  # are NaN: CRCs match
+        state['exp_avg'].fill_(float('nan'))
+    torch.save(checkpoint, path)
+    return run_tool(['tools/train.py', 'configs/unet_ipsc_tiny.py', '--work-dir', str(work),
+                     '--resume', *_tiny_options(ctx.pristine / 'ipsc_demo', 4)])
+
+
+@fault_case('tools/train.py configs/p2s_rle_ipsc.py without the IPSC release',
+            names=('abhineet123/ipsc_prediction', 'roi_images_and_labels.zip',
+                   'p2s_rle_ipsc_tiny.py'))
+def _missing_release(ctx):
+    cwd = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    return run_tool([str(REPO / 'tools/train.py'), str(REPO / 'configs/p2s_rle_ipsc.py'),
+                     '--work-dir', str(cwd / 'work')], cwd=cwd)
+
+
+@fault_case('tools/test.py with a damaged checkpoint', names=('iter_1.pth', 'damaged'))
+def _test_tool_damaged(ctx):
+    path = _checkpoint(ctx)
+    _truncate(path)
+    return run_tool(['tools/test.py', 'configs/unet_ipsc_tiny.py', str(path), '--work-dir',
+                     str(path.parent / 'test'), *_tiny_options(ctx.pristine / 'ipsc_demo', 1)])
+
+
+# ---------------------------------------------------------------------- runner
+def classify(case: FaultCase, ctx: Context) -> tuple[str, str]:
+    """Run one case; return (observed, detail)."""
+    try:
+        result = case.run(ctx)
+    except case.errors as error:
+        message = str(error)
+        if '\n' in message.strip():
+            return 'multi-line error', message.strip().splitlines()[0]
+        missing = [n for n in case.names if n not in message]
+        if missing:
+            return 'unclear error', f'{message} (does not mention {missing})'
+        return 'clear error', message
+    except Exception as error:  # anything else is a finding, shown in the table
+        return 'wrong error', f'{type(error).__name__}: {str(error).strip()[:300]}'
+    if isinstance(result, ToolResult):
+        line = result.error_lines[0][len('error: '):] if result.error_lines else ''
+        if result.returncode == 0:
+            return 'SILENT', 'the tool exited 0'
+        if 'Traceback' in result.stderr or len(result.error_lines) != 1:
+            return 'traceback', result.stderr.strip().splitlines()[-1][:300]
+        missing = [n for n in case.names if n not in line]
+        if missing:
+            return 'unclear error', f'{line} (does not mention {missing})'
+        return 'clear error', f'exit {result.returncode}: {line}'
+    if case.expected == 'exact':
+        return ('exact', 'equal') if result is True else ('SILENT', 'results differ')
+    return 'SILENT', 'no error was raised'
+
+
+def measure_cost(pristine: Path, rounds: int = 5) -> list[tuple[str, float, float]]:
+    """(what, seconds without the new checks, seconds with them), median of rounds."""
+    import torch
+
+    from rleseg.datasets import base, imageio, integrity
+    from rleseg.engine import checkpoint as ckpt
+
+    def demo_pass() -> int:
+        items = 0
+        for cls, name, split in ((IPSCDataset, 'ipsc_demo', 'train_late'),
+                                 (IPSCDataset, 'ipsc_demo', 'test'),
+                                 (ARISDataset, 'aris_demo', 'train_32'),
+                                 (ARISDataset, 'aris_demo', 'test')):
+            ds = cls(data_root=str(pristine / name), ann_file=f'splits/{split}.txt',
+                     pipeline=LOAD)
+            items += len(_load_all(ds))
+        return items
+
+    def checks(on: bool) -> None:
+        noop = (lambda *args, **kwargs: None)
+        imageio.check_intact = integrity.check_intact if on else noop
+        base.check_image_file = imageio.check_image_file if on else imageio.image_size
+
+    rows = []
+    times = {True: [], False: []}
+    for _ in range(rounds):
+        for on in (False, True):
+            checks(on)
+            start = time.perf_counter()
+            items = demo_pass()
+            times[on].append(time.perf_counter() - start)
+    checks(True)
+    rows.append((f'demo data: build the IPSC / ARIS train + test datasets and load all '
+                 f'{items} items (image + label)',
+                 float(np.median(times[False])), float(np.median(times[True]))))
+
+    folder = Path(tempfile.mkdtemp())
+    try:
+        path = folder / 'resnet50_size.pth'
+        torch.manual_seed(0)
+        torch.save({'state_dict': {f'w{i}': torch.randn(1024, 1024) for i in range(24)}},
+                   path)                                       # 24 M floats, 96 MB
+        plain, checked = [], []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            torch.load(path, weights_only=True)
+            plain.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            ckpt.load_checkpoint_safely(str(path))
+            checked.append(time.perf_counter() - start)
+        rows.append(('96 MB checkpoint: torch.load vs verified load (CRC + load)',
+                     float(np.median(plain)), float(np.median(checked))))
+    finally:
+        shutil.rmtree(folder)
+    return rows
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--only', help='run the cases whose name contains this')
+    parser.add_argument('--cost', action='store_true', help='also measure check costs')
+    parser.add_argument('--out', help='write the Markdown report here')
+    args = parser.parse_args(argv)
+    init_default_scope('mmseg')
+    scratch = Path(tempfile.mkdtemp(prefix='rleseg_faults_'))
+    try:
+        pristine = scratch / 'pristine'
+        prepare_demo(str(pristine))
+        ctx = Context(scratch, pristine)
+        rows = []
+        for case in CASES:
+            if args.only and args.only not in case.name:
+                continue
+            start = time.perf_counter()
+            observed, detail = classify(case, ctx)
+            rows.append((case.name, case.expected, observed, detail,
+                         time.perf_counter() - start))
+            print(f'{observed:>16} | {case.name} ({rows[-1][-1]:.1f} s)', flush=True)
+        cost = measure_cost(pristine) if args.cost else []
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report = render(rows, cost)
+    print(report)
+    if args.out:
+        Path(args.out).write_text(report)
+    return 0 if all(r[1] == r[2] for r in rows) else 1
+
+
+def render(rows: list, cost: list) -> str:
+    ok = sum(r[1] == r[2] for r in rows)
+    lines = [
+        '# Fault injection', '',
+        f'`python benchmarks/fault_injection.py{" --cost" if cost else ""}` on '
+        f'{platform.node() or "this machine"} ({platform.processor() or platform.machine()}, '
+        f'{os.cpu_count()} CPUs), {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. '
+        f'**{ok} of {len(rows)} cases as expected; '
+        f'{sum(r[2] == "SILENT" for r in rows)} silent wrong results.**', '',
+        '| case | expected | observed | message / detail |', '|---|---|---|---|']
+    for name, expected, observed, detail, _ in rows:
+        detail = detail.replace('|', '\\|')
+        lines.append(f'| {name} | {expected} | {observed} | {detail} |')
+    if cost:
+        lines += ['', '## Cost of the checks (median of 5 interleaved rounds)', '',
+                  '| what | without (s) | with (s) | overhead |', '|---|---|---|---|']
+        for what, without, with_ in cost:
+            lines.append(f'| {what} | {without:.3f} | {with_:.3f} | '
+                         f'{100 * (with_ / without - 1):+.1f} % |')
+    return '\n'.join(lines) + '\n'
+
+
+if __name__ == '__main__':
+    sys.exit(main())
