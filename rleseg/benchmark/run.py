@@ -36,8 +36,8 @@ def ensure_demo_data(out: str = 'data') -> bool:
     Returns:
         True when data was generated.
     """
-    from rleseg.datasets.prepare import DEMO_DIRS, prepare_demo
-    if all(os.path.isdir(os.path.join(out, d, 'splits')) for d in DEMO_DIRS.values()):
+    from rleseg.datasets.prepare import demo_data_ready, prepare_demo
+    if demo_data_ready(out):
         return False
     prepare_demo(out)
     return True

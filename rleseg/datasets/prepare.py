@@ -9,9 +9,18 @@ from .splits import (ARIS_PAPER_SPLITS, IPSC_FRAMES_PER_SEQUENCE, IPSC_PAPER_SPL
                      list_ipsc_sequences, write_split_files)
 from .errors import DataError
 from .nuclei import prepare_nuclei
-from .synthetic import generate_aris, generate_ipsc
+from .synthetic import GENERATED_MARKER, generate_aris, generate_ipsc
 
 DEMO_DIRS = {'ipsc': 'ipsc_demo', 'aris': 'aris_demo', 'nuclei': 'nuclei'}
+#: The file each data set of :func:`prepare_demo` writes last (its presence means the
+#: folder is complete).
+READY_FILES = {'ipsc': GENERATED_MARKER, 'aris': GENERATED_MARKER, 'nuclei': 'README.md'}
+
+
+def demo_data_ready(out: str = 'data') -> bool:
+    """True when every data set of :func:`prepare_demo` is complete under ``out``."""
+    return all(os.path.isfile(os.path.join(out, DEMO_DIRS[name], ready))
+               for name, ready in READY_FILES.items())
 
 
 def prepare_demo(out: str = 'data', seed: int = 0, overwrite: bool = False) -> dict:
