@@ -19,6 +19,7 @@ from mmengine.config import DictAction
 from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
 from rleseg.benchmark.compose import compose_paradigms, dataset_name
+from rleseg.engine import add_debug_argument, user_errors
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -60,6 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='test images in the qualitative figure')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='overrides applied to every config, key=value')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
     else:
         title, suite = args.suite or 'custom', args.suite
     work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}'))
-    try:
+    with user_errors(args.debug):
         composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'),
                                      min_ceiling_dice=args.min_ceiling_dice,
                                      stream=sys.stdout) if args.dataset else []
@@ -83,9 +85,6 @@ def main(argv=None) -> int:
             cfg_options=dict(args.cfg_options),
             latency_repeats=args.latency_repeats, num_vis=args.num_vis,
             demo=demo or bool(args.dataset), title=title)
-    except ValueError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
     try:
         result = run_benchmark(models, settings)
     except KeyboardInterrupt:

@@ -21,6 +21,8 @@ from typing import Callable, Dict, List, Optional, Sequence, TextIO
 
 import numpy as np
 
+from rleseg.engine.tool_errors import ConfigError
+
 from .suites import CONFIG_ROOT, ModelSpec
 
 #: Training masks sampled (evenly over the split) to derive the token model's tokenizer.
@@ -62,7 +64,7 @@ PARADIGMS: Dict[str, Paradigm] = {
 SHARED_BASES = ('_base_/default_runtime.py', '_base_/schedules/schedule_tiny.py')
 
 
-class DatasetConfigError(ValueError):
+class DatasetConfigError(ConfigError):
     """The dataset config lacks what composing the paradigms needs."""
 
 

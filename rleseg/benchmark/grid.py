@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from rleseg.engine.tool_errors import ConfigError
+
 from .progress import Progress
 from .records import (STATUS_DONE, STATUS_FAILED, STATUS_MISSING, progress_path,
                       read_json, record_path)
@@ -66,11 +68,16 @@ class BenchmarkSettings:
 
     def __post_init__(self) -> None:
         if self.iters is not None and self.budget_minutes is not None:
-            raise ValueError('give --iters or --budget-minutes, not both')
+            raise ConfigError('give --iters or --budget-minutes, not both')
+        if self.iters is not None and self.iters < 1:
+            raise ConfigError(f'--iters must be at least 1, got {self.iters}')
+        if self.budget_minutes is not None and self.budget_minutes <= 0:
+            raise ConfigError(f'--budget-minutes must be positive, got '
+                              f'{self.budget_minutes}')
         if self.seeds is not None and len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f'--seeds repeats a seed: {self.seeds}')
+            raise ConfigError(f'--seeds repeats a seed: {self.seeds}')
         if self.curve_points < 0:
-            raise ValueError(f'--curve-points must be >= 0, got {self.curve_points}')
+            raise ConfigError(f'--curve-points must be >= 0, got {self.curve_points}')
 
     @property
     def run_seeds(self) -> List[Optional[int]]:

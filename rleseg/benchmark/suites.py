@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from rleseg.engine.tool_errors import ConfigError
+
 #: The repository's ``configs/`` folder (rleseg is used from a checkout / editable
 #: install, like mmseg's own tools).
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
@@ -127,21 +129,21 @@ def resolve_models(suite: Optional[str] = None,
         config is a ``*_tiny`` variant.
 
     Raises:
-        ValueError: on an unknown suite name or when nothing was selected.
+        ConfigError: on an unknown suite name or when nothing was selected.
     """
     names: List[str] = []
     demo = False
     if suite is not None:
         if suite not in SUITES:
-            raise ValueError(f'unknown suite {suite!r}; choose from {sorted(SUITES)}')
+            raise ConfigError(f'unknown suite {suite!r}; choose from {sorted(SUITES)}')
         if suite == 'paradigms':
-            raise ValueError('--suite paradigms composes a dataset config with every '
+            raise ConfigError('--suite paradigms composes a dataset config with every '
                              'paradigm: give it with --dataset my_dataset.py')
         names.extend(SUITES[suite].configs)
         demo = SUITES[suite].demo
     names.extend(configs)
     if not names:
-        raise ValueError('no models selected: give --suite NAME or config files')
+        raise ConfigError('no models selected: give --suite NAME or config files')
     models: List[ModelSpec] = []
     for name in names:
         spec = resolve_config(name)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PARADIGMS = ('p2s_rle', 'unet', 'deeplabv3plus', 'mask2former')
@@ -66,7 +67,8 @@ def test_a_dataset_config_without_classes_count_is_refused_in_one_line(
         tmp_path, benchmark_tool, capsys):
     config = tmp_path / 'broken.py'
     config.write_text('train_dataloader = dict(dataset=dict(type="FolderSegDataset"))\n')
-    code = benchmark_tool.main(['--dataset', str(config), '--work-dir', str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        benchmark_tool.main(['--dataset', str(config), '--work-dir', str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1
+    assert exit_info.value.code == 1 and len(err) == 1
     assert 'defines no num_classes, test_dataloader' in err[0] and str(config) in err[0]

@@ -104,3 +104,7 @@ def test_repeated_seeds_and_two_budgets_are_refused():
         BenchmarkSettings(work_dir='w', seeds=[0, 0])
     with pytest.raises(ValueError, match='not both'):
         BenchmarkSettings(work_dir='w', iters=10, budget_minutes=1.0)
+    with pytest.raises(ValueError, match='at least 1'):
+        BenchmarkSettings(work_dir='w', iters=0)
+    with pytest.raises(ValueError, match='must be positive'):
+        BenchmarkSettings(work_dir='w', budget_minutes=0.0)
