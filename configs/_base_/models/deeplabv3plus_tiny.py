@@ -5,6 +5,7 @@
 _base_ = ['./deeplabv3plus.py']
 
 model = dict(
+    pretrained=None,  # from scratch (the demo and tests never download weights)
     backbone=dict(depth=18, stem_channels=32, base_channels=32),
     decode_head=dict(in_channels=256, channels=64, c1_in_channels=32, c1_channels=12),
     auxiliary_head=dict(in_channels=128, channels=32))

@@ -1,4 +1,4 @@
-# Mask2Former R-50 for semantic segmentation, trained from scratch.
+# Mask2Former R-50 for semantic segmentation from an ImageNet-pretrained ResNet-50.
 #
 # mmseg ships Mask2Former only as complete experiment configs (runtime + ADE20K data +
 # schedule, e.g. mmseg::mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py), and
@@ -34,7 +34,7 @@ model = dict(
         frozen_stages=-1,
         norm_cfg=dict(type='BN', requires_grad=True),
         style='pytorch',
-        init_cfg=None),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     decode_head=dict(
         type='Mask2FormerHead',
         in_channels=[256, 512, 1024, 2048],

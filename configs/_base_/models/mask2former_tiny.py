@@ -4,7 +4,8 @@
 _base_ = ['./mask2former.py']
 
 model = dict(
-    backbone=dict(depth=18, base_channels=16, stem_channels=16),
+    # from scratch (the demo and tests never download weights)
+    backbone=dict(depth=18, base_channels=16, stem_channels=16, init_cfg=None),
     decode_head=dict(
         in_channels=[16, 32, 64, 128],
         feat_channels=64,

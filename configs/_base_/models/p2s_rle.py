@@ -18,13 +18,14 @@ data_preprocessor = dict(
 model = dict(
     type='Pix2SeqSegmentor',
     data_preprocessor=data_preprocessor,
-    # No weights are downloaded: set init_cfg=dict(type='Pretrained', checkpoint=<local
-    # file>) to start from a pretrained ResNet-50.
+    # ImageNet-pretrained ResNet-50 (torchvision's weights, downloaded once by mmengine
+    # and loaded with weights_only=True; the paper starts from a COCO-pretrained Pix2Seq
+    # ResNet-50). From scratch: --cfg-options model.backbone.init_cfg=None.
     backbone=dict(
         type='ResNet', depth=50, in_channels=3, num_stages=4, out_indices=(3, ),
         strides=(1, 2, 2, 2), dilations=(1, 1, 1, 1), frozen_stages=-1,
         norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False, style='pytorch',
-        init_cfg=None),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     tokenizer=tokenizer,
     d_model=256,
     encoder=dict(num_layers=6, num_heads=8, mlp_dim=1024, dropout=0.1),
