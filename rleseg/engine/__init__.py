@@ -10,10 +10,11 @@ from .tool_errors import (USER_ERRORS, ConfigError, add_debug_argument,
                           one_line_message, user_errors)
 from .cpu_ddp import CPUDistributedDataParallel, init_cpu_distributed
 from .prediction_writer import PredictionWriterHook
+from .resume_rng import ResumeRandomStateHook
 
 __all__ = [
     'CPUDistributedDataParallel', 'init_cpu_distributed',
-    'PredictionWriterHook', 'add_guard_hooks', 'apply_test_options',
+    'PredictionWriterHook', 'ResumeRandomStateHook', 'add_guard_hooks', 'apply_test_options',
     'apply_train_options', 'load_config',
     'SAFE_GLOBALS', 'CheckpointError', 'SafeCheckpointHook', 'SafeHistoryBuffer',
     'UnsafeCheckpointError', 'load_checkpoint_safely', 'make_checkpoint_safe',

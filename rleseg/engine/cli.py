@@ -19,8 +19,9 @@ from .checkpoint import trust_checkpoint
 from .cpu_ddp import init_cpu_distributed
 from .tool_errors import ConfigError
 
-#: Hooks every run gets, whatever the config's ``custom_hooks`` list.
-GUARD_HOOKS = ('NonFiniteLossHook', )
+#: Hooks every run gets, whatever the config's ``custom_hooks`` list: a NaN / inf loss
+#: stops training; a resumed run continues the torch random state of its checkpoint.
+GUARD_HOOKS = ('NonFiniteLossHook', 'ResumeRandomStateHook')
 
 
 def default_work_dir(config_path: str) -> str:
@@ -40,8 +41,8 @@ def load_config(config_path: str, cfg_options: Optional[dict] = None,
       by :class:`~rleseg.engine.cpu_ddp.CPUDistributedDataParallel`, so that CPU
       processes train in parallel too;
     * every path in ``trusted_checkpoints`` may be unpickled without restrictions;
-    * the :data:`GUARD_HOOKS` (a NaN / inf loss stops training) are added to
-      ``custom_hooks`` unless the config lists them.
+    * the :data:`GUARD_HOOKS` (a NaN / inf loss stops training, exact resume) are
+      added to ``custom_hooks`` unless the config lists them.
     """
     if not osp.isfile(config_path):
         raise FileNotFoundError(f'config file {config_path} does not exist')
