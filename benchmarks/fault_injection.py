@@ -466,6 +466,97 @@ def _test_tool_damaged(ctx):
                      str(path.parent / 'test'), *_tiny_options(ctx.pristine / 'ipsc_demo', 1)])
 
 
+# ---------------------------------------------------------------------- benchmark
+def _worker_pid(model_dir: Path, timeout: float = 120.0) -> int:
+    """The pid written into a model folder's lock by its benchmark worker."""
+    lock = model_dir / '.worker.lock'
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = lock.read_text().strip() if lock.is_file() else ''
+        if text.startswith('pid '):
+            return int(text.split()[1])
+        time.sleep(0.2)
+    raise AssertionError(f'no worker started in {model_dir}')
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f'/proc/{pid}/stat', encoding='ascii') as file:
+            return file.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+@fault_case('tools/benchmark.py killed with SIGKILL: no worker outlives it',
+            expected='exact')
+def _benchmark_killed(ctx):
+    import signal
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    bench = subprocess.Popen(
+        [sys.executable, 'tools/benchmark.py', 'unet_ipsc_tiny', '--iters', '500',
+         '--work-dir', str(work)], cwd=REPO, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    worker = _worker_pid(work / 'unet_ipsc_tiny')
+    bench.send_signal(signal.SIGKILL)
+    bench.wait()
+    deadline = time.time() + 20
+    while _alive(worker) and time.time() < deadline:
+        time.sleep(0.2)
+    return not _alive(worker)
+
+
+@fault_case('a second benchmark worker on a model folder in use',
+            names=('in use by pid',), errors=(RuntimeError, ))
+def _benchmark_busy(ctx):
+    from rleseg.benchmark.lock import ModelDirLock
+    folder = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    holder = subprocess.Popen([sys.executable, '-c', (
+        'import time, sys\nfrom rleseg.benchmark.lock import ModelDirLock\n'
+        f'with ModelDirLock({str(folder)!r}):\n    print(1, flush=True)\n'
+        '    time.sleep(60)\n')], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdout.readline()
+        with ModelDirLock(str(folder)):
+            return 'second lock taken'
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@fault_case('benchmark run interrupted after a checkpoint, then resumed: same weights '
+            'as uninterrupted (UNet, dropout)', expected='exact')
+def _benchmark_resume(ctx):
+    import signal
+
+    import torch
+
+    from rleseg.engine import load_checkpoint_safely
+    options = ['--cfg-options', '{"default_hooks.checkpoint.interval": 4, '
+               '"default_hooks.checkpoint.max_keep_ckpts": 3, '
+               f'"train_dataloader.dataset.data_root": "{ctx.pristine / "ipsc_demo"}", '
+               f'"test_dataloader.dataset.data_root": "{ctx.pristine / "ipsc_demo"}"}}']
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+
+    def worker(name):
+        return [sys.executable, '-m', 'rleseg.benchmark.worker', '--config',
+                'configs/unet_ipsc_tiny.py', '--model-dir', str(work / name), '--iters',
+                '8', '--latency-repeats', '1', '--num-vis', '1', *options]
+
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
+    subprocess.run(worker('straight'), cwd=REPO, env=env, capture_output=True, check=True)
+    first = subprocess.Popen(worker('resumed'), cwd=REPO, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not (work / 'resumed' / 'iter_4.pth').is_file():
+        time.sleep(0.1)
+    time.sleep(0.5)
+    first.send_signal(signal.SIGINT)
+    first.wait()
+    subprocess.run(worker('resumed'), cwd=REPO, env=env, capture_output=True, check=True)
+    a, b = (load_checkpoint_safely(str(work / name / 'iter_8.pth'))['state_dict']
+            for name in ('straight', 'resumed'))
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
 # ---------------------------------------------------------------------- runner
 def classify(case: FaultCase, ctx: Context) -> tuple[str, str]:
     """Run one case; return (observed, detail)."""
