@@ -455,8 +455,10 @@ def generate(decoder, memory: Tensor, prompt: Tensor, max_len: int, eos_id: int,
             padded with PAD from then on.
         sampling: next-token rule.
         grammar: constrain every step to the tokens that can legally follow.
-        use_cache: KV-cached incremental decoding (else the full prefix is recomputed
-            at every step; same result, for checks and benchmarks).
+        use_cache: KV-cached incremental decoding, one
+            :meth:`~rleseg.models.transformer.TransformerDecoder.step_at` per token in
+            every ``impl`` (else the full prefix is recomputed at every step; the same
+            result up to float rounding, for checks and benchmarks).
         stop_at_eos: stop as soon as every row has finished (else always run to L).
         generator: RNG for sampling.
         logits_processor: optional ``f(position, logits) -> logits`` applied before the
@@ -466,7 +468,9 @@ def generate(decoder, memory: Tensor, prompt: Tensor, max_len: int, eos_id: int,
             static-shape step of :class:`~rleseg.models.static_decode.StaticDecodeLoop`,
             run eagerly), 'graph' (the same step captured as a CUDA graph on CUDA, run
             eagerly elsewhere) or 'auto' (``DEFAULT_IMPL`` of the device). The static
-            step needs ``use_cache``; the tokens are the same as the eager loop's.
+            step needs ``use_cache``; its tokens are the eager loop's (both run
+            :meth:`~rleseg.models.transformer.TransformerDecoder.step_at`; only who
+            drives the loop differs).
         check_every: static step: read the done flags on the host every this many
             steps (default: ``CHECK_EVERY`` of the device).
 
@@ -489,9 +493,14 @@ def generate(decoder, memory: Tensor, prompt: Tensor, max_len: int, eos_id: int,
     done = torch.zeros(batch, dtype=torch.bool, device=device)
     state = grammar.init_state(batch, device) if grammar is not None else None
     cache = decoder.init_cache(memory, max_len) if use_cache else None
-    logits = decoder.step(prompt, cache)[:, -1] if use_cache else None
+    if use_cache and prompt_len > 1:
+        decoder.step(prompt[:, :-1], cache)  # prefill; the last prompt token is fed below
+    token = prompt[:, -1:]
     for pos in range(prompt_len, max_len):
-        if not use_cache:
+        if use_cache:  # the static loop's decoder step (same kernels, same tokens)
+            at = torch.tensor([pos - 1], device=device)
+            logits = decoder.step_at(token, at, cache)[:, -1]
+        else:
             logits = decoder(seq[:, :pos], memory, last_only=True)[:, -1]
         logits = logits.float()
         if logits_processor is not None:
@@ -506,6 +515,5 @@ def generate(decoder, memory: Tensor, prompt: Tensor, max_len: int, eos_id: int,
         done |= (nxt == eos_id) | (nxt == pad_id)
         if stop_at_eos and bool(done.all()):
             break
-        if use_cache and pos + 1 < max_len:
-            logits = decoder.step(nxt[:, None], cache)[:, -1]
+        token = nxt[:, None]
     return seq
