@@ -58,9 +58,11 @@ SUITES: Dict[str, Suite] = {
         Suite('p2s-ablation', ('p2s_rle_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('reg', 'reg_grid', 'reg_aux', 'reg_coord', 'reg_grid_aux',
-                          'reg_grid_pointer')), True,
-              'the token model\'s levers on the real nuclei crops (configs/p2s_ablation), '
-              'CPU; run with --iters and --seeds'),
+                          'reg_grid_pointer', 'reg_aug'))
+              + ('mask2former_nuclei_tiny', 'p2s_ablation/p2s_rle_nuclei_reg_m2f_backbone_tiny'),
+              True, 'the token model\'s levers on the real nuclei crops (configs/'
+              'p2s_ablation; the last row starts from the Mask2Former backbone trained '
+              'just before it), CPU; run with --iters and --seeds'),
         Suite('paradigms', (), True,
               'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),
         Suite('ipsc', _grid('ipsc'), False,

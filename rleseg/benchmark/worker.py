@@ -63,6 +63,7 @@ def build_benchmark_config(config: str, model_dir: str, cfg_options: Optional[di
 
     from .schedule import scale_schedule
     cfg = load_config(config, cfg_options, work_dir=model_dir)
+    resolve_run_checkpoints(cfg, model_dir, seed)
     if iters is not None:
         scale_schedule(cfg, iters)
     if seed is not None:
@@ -70,6 +71,42 @@ def build_benchmark_config(config: str, model_dir: str, cfg_options: Optional[di
     cfg.test_evaluator = benchmark_evaluators(cfg.get('test_evaluator'))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     return cfg
+
+
+#: ``checkpoint='benchmark://<model>'``: the trained checkpoint of another model of the
+#: same benchmark run (same work directory and seed), e.g. to initialise a backbone.
+RUN_CHECKPOINT = 'benchmark://'
+
+
+def resolve_run_checkpoints(cfg, model_dir: str, seed: Optional[int]) -> None:
+    """Replace every ``benchmark://<model>`` string of ``cfg``, in place, by the trained
+    checkpoint of ``<model>`` in the same run (``<work_dir>/<model>[/seed_<s>]``).
+
+    Raises:
+        FileNotFoundError: that model has not been trained in this run (list it before
+            the model that uses it).
+    """
+    work_dir = osp.dirname(model_dir if seed is None else osp.dirname(model_dir))
+
+    def resolve(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                node[key] = resolve(value)
+        elif isinstance(node, list):
+            node[:] = [resolve(value) for value in node]
+        elif isinstance(node, str) and node.startswith(RUN_CHECKPOINT):
+            name = node[len(RUN_CHECKPOINT):]
+            source = osp.join(work_dir, name, *([f'seed_{seed}'] if seed is not None else []))
+            checkpoint = ((read_json(record_path(source)) or {}).get('train') or {}).get(
+                'checkpoint')
+            if not checkpoint or not osp.isfile(checkpoint):
+                raise FileNotFoundError(
+                    f'{node}: no trained checkpoint of {name} in {source}; run {name} '
+                    'in the same benchmark (and work dir, seeds) before this model')
+            return checkpoint
+        return node
+
+    resolve(cfg._cfg_dict)
 
 
 def benchmark_evaluators(evaluator: Any) -> Any:

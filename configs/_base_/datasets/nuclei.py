@@ -27,3 +27,18 @@ val_dataloader = dict(
     num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, data_prefix=test_prefix, metainfo=metainfo))
 test_dataloader = val_dataloader
+# Stronger augmentation for small data (p2s-ablation lever e; select it with
+# train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline_strong)), the same
+# for every paradigm): zoom-in jitter x1-1.5 cropped back to 64 x 64, all 8 flips /
+# 90-degree rotations, brightness and contrast jitter.
+train_pipeline_strong = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadSegAnnotations'),
+    dict(type='RandomResize', scale=image_size, ratio_range=(1.0, 1.5), keep_ratio=True),
+    dict(type='RandomCrop', crop_size=image_size[::-1]),
+    dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+    dict(type='RandomRotFlip', rotate_prob=0.0, flip_prob=1.0),
+    dict(type='PhotoMetricDistortion', brightness_delta=24, contrast_range=(0.75, 1.25),
+         saturation_range=(1.0, 1.0), hue_delta=1),
+    dict(type='PackSegInputs', meta_keys=_base_.meta_keys),
+]

@@ -1,0 +1,5 @@
+# Ablation, lever e (augmentation) on top of the regularised model: the nuclei base's
+# train_pipeline_strong (zoom jitter, 8 flips / rotations, intensity), which every
+# paradigm can select the same way.
+_base_ = ['./p2s_rle_nuclei_reg_tiny.py']
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline_strong))
