@@ -17,8 +17,9 @@
 * :func:`generate` runs the decoder autoregressively, with the KV cache or by
   recomputing the whole prefix at every step, stopping each sequence at EOS and the
   loop when all have stopped. ``impl='static'`` (the default on CUDA) runs the
-  static-shape step of :mod:`rleseg.models.static_decode` instead (CUDA-graph captured
-  on CUDA): same tokens, no host round trip per step.
+  static-shape step of :mod:`rleseg.models.static_decode` instead, ``impl='graph'``
+  the same step captured as a CUDA graph on CUDA: same tokens, no host round trip
+  per step.
 """
 from __future__ import annotations
 
@@ -418,8 +419,9 @@ class RunGrammar:
 # --------------------------------------------------------------------------- loop
 LogitsProcessor = Callable[[Position, Tensor], Tensor]
 IMPLS = ('auto', 'eager', 'static', 'graph')
-#: impl chosen by impl='auto' per device type (others: 'eager').
-DEFAULT_IMPL = {'cuda': 'graph', 'cpu': 'eager'}
+#: impl chosen by impl='auto' per device type (others: 'eager'). 'graph' is opt-in until
+#: a GPU run has confirmed its tokens and speed (benchmarks/gpu/paper_scale.sh).
+DEFAULT_IMPL = {'cuda': 'static', 'cpu': 'eager'}
 #: host check of "all rows done" every this many static steps, per device type: a read
 #: costs nothing on the CPU, a synchronisation on a GPU.
 CHECK_EVERY = {'cuda': 16, 'cpu': 1}

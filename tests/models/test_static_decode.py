@@ -43,10 +43,10 @@ def ragged_eos(stop_at: torch.Tensor):
 
 
 def both(decoder, memory, prompt, sampling, grammar=None, seed=3, vocab_pad=PAD,
-         vocab_eos=EOS, **kwargs):
+         vocab_eos=EOS, impls=('eager', 'static'), **kwargs):
     """Eager and static generations with the same seed."""
     out = []
-    for impl in ('eager', 'static'):
+    for impl in impls:
         gen = torch.Generator().manual_seed(seed)
         out.append(generate(decoder, memory, prompt, L, vocab_eos, vocab_pad, sampling,
                             grammar=grammar, generator=gen, impl=impl, **kwargs))
@@ -93,9 +93,9 @@ def test_static_equals_eager_without_early_stop(sampling):
     memory = torch.randn(3, 10, 32)
     prompt = torch.full((3, 1), TASK)
     for grammar in (None, toy_grammar()):
-        eager, static = both(decoder, memory, prompt, sampling, grammar, seed=11,
-                             stop_at_eos=False)
-        assert torch.equal(static, eager)
+        eager, static, graph = both(decoder, memory, prompt, sampling, grammar, seed=11,
+                                    stop_at_eos=False, impls=('eager', 'static', 'graph'))
+        assert torch.equal(static, eager) and torch.equal(graph, eager)  # graph: eager on CPU
 
 
 @pytest.mark.parametrize('scheme', ['instance', 'classwise'])
@@ -150,7 +150,8 @@ def test_a_step_never_reads_a_tensor_on_the_host(grammar_kind):
 def test_bad_impl_and_static_without_cache():
     cpu = torch.device('cpu')
     assert resolve_impl('auto', cpu, True) == 'eager'
-    assert resolve_impl('auto', torch.device('cuda'), True) == 'graph'
+    assert resolve_impl('auto', torch.device('cuda'), True) == 'static'
+    assert resolve_impl('graph', cpu, True) == 'graph'  # runs the static step eagerly
     assert resolve_impl('auto', torch.device('cuda'), False) == 'eager'
     with pytest.raises(ValueError, match="impl must be one of"):
         resolve_impl('fast', cpu, True)
