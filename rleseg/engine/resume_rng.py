@@ -16,7 +16,7 @@ from typing import Optional
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.registry import HOOKS
+from mmseg.registry import HOOKS
 
 STATE_KEY = 'torch_rng_state'
 

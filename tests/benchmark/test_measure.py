@@ -101,7 +101,8 @@ def test_mask2former_configs_use_the_fallback_hook():
         assert dict(type='SafeCheckpointHook') in cfg.custom_hooks
         head = cfg.model.decode_head
         assert head.loss_cls.class_weight == [1.0] * head.num_classes + [0.1]
-        assert cfg.model.backbone.init_cfg is None
+        assert cfg.model.backbone.init_cfg == (None if name.endswith('_tiny') else dict(
+            type='Pretrained', checkpoint='torchvision://resnet50'))
         assert cfg.model.backbone.norm_cfg == dict(type='BN', requires_grad=True)
         assert 'lr_mult' not in str(cfg.optim_wrapper.get('paramwise_cfg', {})
                                     .get('custom_keys', {}).get('backbone', {}))

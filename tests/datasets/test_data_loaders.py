@@ -108,8 +108,12 @@ def test_demo_and_real_configs():
                 assert ds.get('dataset', ds).data_root == root, (name, key)
         for key in ('train_dataloader', 'val_dataloader'):
             assert demo[key].num_workers == 0 and demo[key].persistent_workers is False
-        # Every model of a dataset is scored by the same rleseg metric.
-        assert real.val_evaluator.type == 'PerClassSegMetric'
+        # Every model of a dataset is scored by the same rleseg metric (video windows:
+        # per frame, by the same metric inside VideoFrameMetric).
+        evaluator = real.val_evaluator
+        if evaluator.type == 'VideoFrameMetric':
+            evaluator = evaluator.metric
+        assert evaluator.type == 'PerClassSegMetric'
     assert _load(DATASET_BASES / 'ipsc.py').frames_per_sequence == 127
 
 
