@@ -57,12 +57,14 @@ SUITES: Dict[str, Suite] = {
               'PQ on the real nuclei crops: instance tokens vs baselines (components), CPU'),
         Suite('p2s-ablation', ('p2s_rle_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
-            for lever in ('reg', 'reg_grid', 'reg_aux', 'reg_coord', 'reg_grid_aux',
-                          'reg_grid_pointer', 'reg_aug'))
-              + ('mask2former_nuclei_tiny', 'p2s_ablation/p2s_rle_nuclei_reg_m2f_backbone_tiny'),
+            for lever in ('reg', 'reg_grid', 'reg_grid_aux', 'reg_grid_aug',
+                          'reg_grid_pointer'))
+              + ('mask2former_nuclei_tiny',) + tuple(
+            f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
+            for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord')),
               True, 'the token model\'s levers on the real nuclei crops (configs/'
-              'p2s_ablation; the last row starts from the Mask2Former backbone trained '
-              'just before it), CPU; run with --iters and --seeds'),
+              'p2s_ablation; reg_grid_m2f_backbone starts from the Mask2Former backbone '
+              'trained just before it), CPU; run with --iters and --seeds'),
         Suite('paradigms', (), True,
               'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),
         Suite('ipsc', _grid('ipsc'), False,
