@@ -104,10 +104,19 @@ class SplitSegDataset(BaseSegDataset):
                     class_names=classes, label_map=self.label_map,
                     reduce_zero_label=self.reduce_zero_label, seg_fields=[])
 
-    def load_data_list(self) -> list[dict]:
-        """Read the split file, build and check every item."""
+    def list_items(self) -> list[str]:
+        """The items of the split: the lines of its split file (``ann_file``)."""
         root = require_root(self.data_root, self.NAME, self.LAYOUT, self.RELEASE)
-        items = read_split_file(self.ann_file, self.NAME, root)
+        return read_split_file(self.ann_file, self.NAME, root)
+
+    def item_source(self) -> str:
+        """Where the items come from, for error messages."""
+        return f'split file {self.ann_file}'
+
+    def load_data_list(self) -> list[dict]:
+        """Build and check every item of :meth:`list_items` (``on_bad_item`` policy)."""
+        items = self.list_items()
+        source = self.item_source()
         infos, self.skipped = [], []
         for item in items:
             try:
@@ -115,18 +124,17 @@ class SplitSegDataset(BaseSegDataset):
                 if self.check_items != 'none':
                     self.check_item(info, self.check_items)
             except DataError as exc:
+                error = DataError(f'{exc} (item {item!r} of {source})')
                 if self.on_bad_item == 'raise':
-                    raise DataError(f'{exc} (item {item!r} of split file '
-                                    f'{self.ann_file})') from None
-                self.skipped.append((item, str(exc)))
+                    raise error from None
+                self.skipped.append((item, str(error)))
                 continue
             infos.append(info)
         if self.skipped:
-            item, reason = self.skipped[0]
             print_log(f'{self.NAME}: skipped {len(self.skipped)} of {len(items)} items of '
-                      f'{self.ann_file} (first: {reason})', logger='current',
+                      f'{source} (first: {self.skipped[0][1]})', logger='current',
                       level=logging.WARNING)
         if not infos:
-            raise DataError(f'{self.NAME}: no usable item in split file {self.ann_file}')
+            raise DataError(f'{self.NAME}: no usable item in {source}')
         return infos
 

@@ -198,29 +198,7 @@ class FolderSegDataset(SplitSegDataset):
             raise DataError(f"instance map {info['inst_map_path']} is {inst_shape[0]}x"
                             f'{inst_shape[1]} but its image is {shape[0]}x{shape[1]}')
 
-    def load_data_list(self) -> list[dict]:
-        """Build and check every item (the base's checks and ``on_bad_item`` policy)."""
-        items = self.list_items()
-        source = (f'split file {self.ann_file}' if self.ann_file else
-                  f"folder {self.data_prefix['img_path']}")
-        infos, self.skipped = [], []
-        for item in items:
-            try:
-                info = self.parse_item(item)
-                if self.check_items != 'none':
-                    self.check_item(info, self.check_items)
-            except DataError as exc:
-                error = DataError(f'{exc} (item {item!r} of {source})')
-                if self.on_bad_item == 'raise':
-                    raise error from None
-                self.skipped.append((item, str(error)))
-                continue
-            infos.append(info)
-        if self.skipped:
-            print_log(f'{self.NAME}: skipped {len(self.skipped)} of {len(items)} items of '
-                      f'{source} (first: {self.skipped[0][1]})', logger='current',
-                      level=logging.WARNING)
-        if not infos:
-            raise DataError(f'{self.NAME}: no usable item in {source}')
-        return infos
+    def item_source(self) -> str:
+        return (f'split file {self.ann_file}' if self.ann_file else
+                f"folder {self.data_prefix['img_path']}")
 
