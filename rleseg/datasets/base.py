@@ -87,7 +87,8 @@ class SplitSegDataset(BaseSegDataset):
         if level == 'full':
             read_image(info['img_path'], verify=True)
             decode_label_file(info['seg_map_path'], info['label_format'],
-                              info['num_classes'], info.get('class_names'),
+                              info['num_classes'] + int(bool(info.get('reduce_zero_label'))),
+                              info.get('class_names'),
                               info.get('grey_thresholds', (64, 192)), self.ignore_index,
                               shape)
         elif info['label_format'] != 'voc_xml':

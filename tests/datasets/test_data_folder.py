@@ -207,3 +207,17 @@ def test_damaged_instance_map_is_caught_by_the_header_check(folder):
     with pytest.raises(DataError) as exc:
         _build(root)
     _one_line(exc, inst, 'damaged', "item 'a10'")
+
+
+def test_reduce_zero_label_accepts_ids_up_to_c(folder):
+    """With reduce_zero_label a label file holds ids 0..C (0 = ignore): id C is in
+    range (it becomes class C - 1), and it is refused without the option."""
+    root, samples = folder
+    meta = dict(classes=CLASSES[1:], palette=PALETTE[1:])  # 2 classes, ids 1..2 in files
+    reduced = _build(root, metainfo=meta, reduce_zero_label=True, check_items='full')
+    for index, stem in enumerate(STEMS['train']):
+        gt = reduced[index]['gt_seg_map']
+        sem = samples[stem][1]
+        assert np.array_equal(gt, np.where(sem == 0, 255, sem.astype(np.int64) - 1))
+    with pytest.raises(DataError, match='out of range|outside'):
+        _build(root, metainfo=meta, check_items='full')

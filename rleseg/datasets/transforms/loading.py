@@ -37,13 +37,18 @@ def _map_labels(gt: np.ndarray, results: dict, reduce_zero_label: bool) -> np.nd
 
 
 def load_label(results: dict, path: str, label_format: str,
-               shape: Optional[tuple[int, int]], ignore_index: int = 255) -> np.ndarray:
+               shape: Optional[tuple[int, int]], ignore_index: int = 255,
+               reduce_zero_label: bool = False) -> np.ndarray:
     """Decode one label file with the dataset's label description in ``results``.
+
+    With ``reduce_zero_label`` the file holds ids 0..C (0 becomes ignore, the others
+    shift down by one), so one id more is in range.
 
     Returns:
         ``(H, W)`` uint8 class ids (before ``label_map`` / ``reduce_zero_label``).
     """
-    return decode_label_file(path, label_format, int(results['num_classes']),
+    num_ids = int(results['num_classes']) + int(bool(reduce_zero_label))
+    return decode_label_file(path, label_format, num_ids,
                              results.get('class_names'),
                              results.get('grey_thresholds', (64, 192)), ignore_index, shape)
 
@@ -95,10 +100,10 @@ class LoadSegAnnotations(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         shape = tuple(results['ori_shape']) if 'ori_shape' in results else None
-        gt = load_label(results, results['seg_map_path'], results['label_format'], shape,
-                        self.ignore_index)
         reduce = (self.reduce_zero_label if self.reduce_zero_label is not None else
                   results.get('reduce_zero_label', False))
+        gt = load_label(results, results['seg_map_path'], results['label_format'], shape,
+                        self.ignore_index, reduce)
         results['gt_seg_map'] = _map_labels(gt, results, reduce)
         fields = results.setdefault('seg_fields', [])
         if 'gt_seg_map' not in fields:
@@ -163,8 +168,8 @@ class LoadWindowFrames(BaseTransform):
         if self.with_seg:
             reduce = results.get('reduce_zero_label', False)
             results['gt_seg_map'] = np.stack([
-                _map_labels(load_label(results, p, f, shape, self.ignore_index), results,
-                            reduce)
+                _map_labels(load_label(results, p, f, shape, self.ignore_index, reduce),
+                            results, reduce)
                 for p, f in zip(results['seg_map_paths'], results['label_formats'])])
             results['seg_map_path'] = results['seg_map_paths'][0]
             fields.append('gt_seg_map')
