@@ -1,5 +1,6 @@
 """Runner-level pieces: safe and verified checkpoints, run guards, command-line set-up
 and one-line errors, CPU distributed training, prediction output."""
+from .amp import CPUAmpOptimWrapper
 from .checkpoint import (SAFE_GLOBALS, CheckpointError, SafeCheckpointHook,
                          SafeHistoryBuffer, UnsafeCheckpointError, load_checkpoint_safely,
                          make_checkpoint_safe, trust_checkpoint, verify_checkpoint_file)
@@ -13,7 +14,7 @@ from .prediction_writer import PredictionWriterHook
 from .resume_rng import ResumeRandomStateHook
 
 __all__ = [
-    'CPUDistributedDataParallel', 'init_cpu_distributed',
+    'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'init_cpu_distributed',
     'PredictionWriterHook', 'ResumeRandomStateHook', 'add_guard_hooks', 'apply_test_options',
     'apply_train_options', 'load_config',
     'SAFE_GLOBALS', 'CheckpointError', 'SafeCheckpointHook', 'SafeHistoryBuffer',

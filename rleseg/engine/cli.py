@@ -81,19 +81,23 @@ def apply_train_options(cfg: Config, resume: Optional[str] = None,
     Args:
         resume: ``None`` (no resume), ``'auto'`` (the latest checkpoint in the work
             directory, mmseg's ``--resume``) or the path of a checkpoint.
-        amp: switch ``OptimWrapper`` to ``AmpOptimWrapper`` with dynamic loss scale.
+        amp: switch ``OptimWrapper`` to ``AmpOptimWrapper`` with dynamic loss scale
+            on a GPU, to :class:`~rleseg.engine.amp.CPUAmpOptimWrapper` (bf16
+            autocast) on a machine without CUDA.
     """
     if amp:
         wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper_type == 'AmpOptimWrapper':
+        if wrapper_type in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
             print_log('AMP training is already enabled in the config.',
                       logger='current')
         elif wrapper_type != 'OptimWrapper':
             raise ConfigError(
                 f'--amp needs optim_wrapper.type OptimWrapper, got {wrapper_type}')
-        else:
+        elif torch.cuda.is_available():
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
+        else:
+            cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
     if resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

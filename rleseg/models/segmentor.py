@@ -45,6 +45,8 @@ DEFAULT_TEST_CFG = dict(
     constrained=True,        # grammar-constrained decoding
     use_cache=True,          # KV cache (False: recompute the prefix each step)
     stop_at_eos=True,        # stop each sequence at EOS (False: always generate L)
+    decode_impl='auto',      # 'auto' (eager on CPU, static on CUDA) | 'eager' | 'static'
+                             # | 'graph' (CUDA graph of the static step)
     seed=0,                  # sampling seed per predict call (None: global RNG)
     oracle=False,            # True: decode the ground truth's own tokens (token ceiling)
 )
@@ -292,7 +294,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
                 self.vocab_layout.eos_id, self.vocab_layout.pad_id, sampling,
                 grammar=self.grammar if cfg['constrained'] else None,
                 use_cache=cfg['use_cache'], stop_at_eos=cfg['stop_at_eos'],
-                generator=generator)
+                generator=generator, impl=cfg['decode_impl'])
 
     def decode_tokens(self, tokens: Tensor) -> Tuple[List[np.ndarray], List[dict]]:
         """(B, L) tokens -> masks ((S, S) or (N, S, S) int arrays) and report dicts."""

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
 import rleseg  # noqa: F401
-from rleseg.engine import load_config
+from rleseg.engine import apply_train_options, load_config
 from rleseg.engine.amp import CPUAmpOptimWrapper
 
 init_default_scope('mmseg')
@@ -22,12 +22,13 @@ LOSS_RTOL = 0.05  # bf16 keeps 8 mantissa bits: ~0.4 % per rounding, a few % end
 
 
 def amp_setup(name: str, data_root: str):
-    """The config's model, its optimizer wrapper made a CPUAmpOptimWrapper (as ``--amp``
-    sets ``AmpOptimWrapper`` with a dynamic loss scale) and one training batch."""
+    """The config's model, its optimizer wrapper as ``tools/train.py --amp`` sets it on
+    a machine without CUDA (a CPUAmpOptimWrapper) and one training batch."""
     cfg = load_config(f'configs/{name}.py', {
         'train_dataloader.dataset.data_root': data_root, 'train_dataloader.batch_size': 2,
-        'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
-        'optim_wrapper.type': 'CPUAmpOptimWrapper', 'optim_wrapper.loss_scale': 'dynamic'})
+        'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False})
+    apply_train_options(cfg, amp=True)
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
     data = next(iter(Runner.build_dataloader(cfg.train_dataloader, seed=0)))
     model = MODELS.build(cfg.model)
     model.init_weights()
