@@ -51,6 +51,21 @@ def _memorise(model: torch.nn.Module, data: dict, steps: int, lr: float
     return logs
 
 
+def _without_regularisation(model_cfg) -> None:
+    """Switch off, in place, the tiny token configs' levers against overfitting
+    (dropout, drop-path, mask-grid memory): memorisation tests measure the capacity to
+    fit, which those levers deliberately slow down."""
+    model_cfg['memory_size'] = None
+    for part in ('encoder', 'decoder'):
+        model_cfg[part] = dict(model_cfg[part], dropout=0.0, drop_path=0.0)
+
+
+@pytest.fixture
+def without_regularisation() -> Callable[[dict], None]:
+    """``without_regularisation(model_cfg)``: see :func:`_without_regularisation`."""
+    return _without_regularisation
+
+
 @pytest.fixture
 def memorise() -> Callable[..., List[Dict[str, torch.Tensor]]]:
     """``memorise(model, data, steps, lr)``: the memorisation loop of the overfit tests."""

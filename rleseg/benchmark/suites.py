@@ -55,15 +55,16 @@ SUITES: Dict[str, Suite] = {
                                   'mask2former_nuclei_panoptic_tiny',
                                   'unet_nuclei_panoptic_tiny'), True,
               'PQ on the real nuclei crops: instance tokens vs baselines (components), CPU'),
-        Suite('p2s-ablation', ('p2s_rle_nuclei_tiny',) + tuple(
+        Suite('p2s-ablation', tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
-            for lever in ('reg', 'reg_grid', 'reg_grid_aux', 'reg_grid_aug',
+            for lever in ('plain', 'reg', 'reg_grid', 'reg_grid_aux', 'reg_grid_aug',
                           'reg_grid_pointer'))
               + ('mask2former_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord')),
               True, 'the token model\'s levers on the real nuclei crops (configs/'
-              'p2s_ablation; reg_grid_m2f_backbone starts from the Mask2Former backbone '
+              'p2s_ablation: plain = levers off, reg = + dropout / drop-path, grid = + '
+              'mask-grid memory, the shipped tiny model; reg_grid_m2f_backbone starts from the Mask2Former backbone '
               'trained just before it), CPU; run with --iters and --seeds'),
         Suite('paradigms', (), True,
               'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),

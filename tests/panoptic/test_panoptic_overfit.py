@@ -18,12 +18,14 @@ init_default_scope('mmseg')
 STEPS, LR = 300, 3e-3
 
 
-def test_tiny_panoptic_config_memorises_instances(demo_root, memorise):
+def test_tiny_panoptic_config_memorises_instances(demo_root, memorise,
+                                                 without_regularisation):
     cfg = load_config('configs/p2s_rle_ipsc_panoptic_tiny.py')
     pipeline = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] != 'RandomFlip']
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=demo_root,
                                   pipeline=pipeline))
     batch = pseudo_collate([dataset[i] for i in (0, 9, 20, 30)])
+    without_regularisation(cfg.model)
     model = MODELS.build(cfg.model)
     memorise(model, batch, STEPS, LR)
     data = model.data_preprocessor(copy.deepcopy(batch), training=False)

@@ -24,14 +24,16 @@ WINDOW, SIZE, NUM_WINDOWS, STEPS, LR = 2, 32, 3, 160, 3e-3
 init_default_scope('mmseg')
 
 
-def _setup(root: str):
-    """(model, window dataset, config) of CONFIG at the test geometry."""
+def _setup(root: str, without_regularisation):
+    """(model, window dataset, config) of CONFIG at the test geometry, its levers
+    against overfitting off."""
     cfg = Config.fromfile(REPO / 'configs' / CONFIG)
     tokenizer = dict(cfg.model.tokenizer, window=WINDOW, mask_size=SIZE, starts='flat',
                      subsample=dict(factor=1, mode='nearest'), max_seq_len=512)
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.tokenizer = tokenizer
     model_cfg.data_preprocessor.size = (SIZE, SIZE)
+    without_regularisation(model_cfg)
     # the config's window pipeline without the resize / patch / flip; the model's data
     # preprocessor tokenises the windows
     pipeline = [dict(type='LoadWindowFrames'), dict(type='FormatWindow', layout='channels'),
@@ -43,12 +45,13 @@ def _setup(root: str):
     return MODELS.build(model_cfg), windows, cfg
 
 
-def test_tiny_video_config_overfits_generated_windows(tmp_path, memorise):
+def test_tiny_video_config_overfits_generated_windows(tmp_path, memorise,
+                                                     without_regularisation):
     root = str(tmp_path / 'ipsc')
     frames = NUM_WINDOWS * WINDOW
     generate_ipsc(root, num_sequences=1, num_frames=frames, sizes=((SIZE, SIZE), ),
                   xml_only=(), num_missing=0, split_ranges={'train': (0, frames)})
-    model, windows, cfg = _setup(root)
+    model, windows, cfg = _setup(root, without_regularisation)
     assert model.fusion == 'middle' and model.tokenizer.scheme == 'ltac'
     batch = pseudo_collate([windows[i] for i in range(len(windows))])
     assert len(windows) == NUM_WINDOWS

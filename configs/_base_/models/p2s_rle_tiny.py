@@ -4,6 +4,10 @@
 # starts (TRAINING-NOTES.md: they learn ~3x faster at small compute), S = 64 / 4 = 16,
 # L = 256. Greedy decoding (deterministic demo and tests). Every training patch counts in
 # the loss (empty_keep_prob 1).
+# Adopted from the p2s-ablation suite (3 seeds, real nuclei crops, 1,500 iterations; see
+# README): the 8 x 8 feature grid resampled to the 16 x 16 mask grid before the encoder
+# (memory_size='mask') and the paper's dropout / drop-path 0.1: 45.1 +/- 4.5 mDice
+# against 33.2 +/- 2.7 for the model without them.
 _base_ = ['./p2s_rle.py']
 
 tokenizer = dict(
@@ -19,7 +23,8 @@ model = dict(
         style='pytorch', init_cfg=None),
     tokenizer=tokenizer,
     d_model=64,
-    encoder=dict(num_layers=2, num_heads=4, mlp_dim=128, dropout=0.0),
-    decoder=dict(num_layers=2, num_heads=4, mlp_dim=128, dropout=0.0),
+    memory_size='mask',
+    encoder=dict(num_layers=2, num_heads=4, mlp_dim=128, dropout=0.1, drop_path=0.1),
+    decoder=dict(num_layers=2, num_heads=4, mlp_dim=128, dropout=0.1, drop_path=0.1),
     test_cfg=dict(mode='whole', crop_size=(64, 64), stride=(64, 64),
                   sampling=dict(strategy='greedy')))
