@@ -17,7 +17,8 @@ def _remote_strings(node, path=''):
     elif isinstance(node, (list, tuple)):
         for index, value in enumerate(node):
             yield from _remote_strings(value, f'{path}[{index}]')
-    elif isinstance(node, str) and '://' in node:
+    elif isinstance(node, str) and '://' in node and not node.startswith(
+            'benchmark://'):  # a checkpoint trained in the same benchmark run, local
         yield path, node
 
 
