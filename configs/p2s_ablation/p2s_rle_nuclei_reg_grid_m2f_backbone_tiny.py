@@ -5,4 +5,5 @@
 # p2s-ablation suite does).
 _base_ = ['./p2s_rle_nuclei_reg_grid_tiny.py']
 model = dict(backbone=dict(init_cfg=dict(
-    type='Pretrained', prefix='backbone.', checkpoint='benchmark://mask2former_nuclei_tiny')))
+    _delete_=True, type='Pretrained', prefix='backbone.',
+    checkpoint='benchmark://mask2former_nuclei_tiny')))
