@@ -508,7 +508,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         path = record_path(args.model_dir)
         record = read_json(path) or {}
         record.update(name=osp.splitext(osp.basename(args.config))[0],
-                      config=args.config, status=STATUS_FAILED,
+                      config=args.config, seed=args.seed, status=STATUS_FAILED,
                       error=f'{type(error).__name__}: {error}'.splitlines()[0])
         atomic_write_json(path, record)
         return 1
