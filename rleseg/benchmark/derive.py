@@ -65,18 +65,13 @@ class DerivedTokenizer:
         return '\n'.join(lines)
 
 
-def _upsample(grid: np.ndarray, factor: int) -> np.ndarray:
-    return np.repeat(np.repeat(grid, factor, axis=-2), factor, axis=-1)
-
-
 def ceiling_mdice(tokenizer, masks: Sequence[np.ndarray], num_classes: int) -> float:
     """Mean foreground Dice (%, per image, the paper's m*) of ``masks`` after
     tokenize -> decode -> nearest upsampling with ``tokenizer``."""
-    factor = tokenizer.subsample_cfg['factor']
     counts = []
     for mask in masks:
         decoded, _ = tokenizer.decode(tokenizer.encode(mask).tokens)
-        counts.append(class_pixel_counts(_upsample(decoded, factor), mask, num_classes))
+        counts.append(class_pixel_counts(tokenizer.upsample(decoded), mask, num_classes))
     scores, evaluated = per_image_class_scores(np.stack(counts))
     foreground = evaluated[1:]
     if not foreground.any():
