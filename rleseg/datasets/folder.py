@@ -23,14 +23,12 @@ instance map of the wrong size) raises a one-line
 """
 from __future__ import annotations
 
-import logging
 import os
 import os.path as osp
 from typing import Optional
 
 import cv2
 import numpy as np
-from mmengine.logging import print_log
 from mmseg.registry import DATASETS
 
 from .base import SplitSegDataset
