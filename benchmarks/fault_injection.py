@@ -141,33 +141,31 @@ def _load_all(ds) -> list:
 
 
 # ---------------------------------------------------------------------- data files
-@fault_case('JPEG image truncated (header intact)', names=('.jpg', 'damaged'))
-def _jpeg_truncated(ctx):
+def _load_damaged_frame(ctx, damage: Callable[[Path], None], file: str) -> list:
+    """Damage one file of the first demo IPSC frame (``file``: ``'{stem}.jpg'`` or
+    ``'masks/{stem}.png'``) and load the test split through the dataset."""
     root = ctx.demo('ipsc_demo')
     seq, stem = _first_frame(root)
-    _truncate(seq / f'{stem}.jpg')
+    damage(seq / file.format(stem=stem))
     return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
                                  pipeline=LOAD))
+
+
+@fault_case('JPEG image truncated (header intact)', names=('.jpg', 'damaged'))
+def _jpeg_truncated(ctx):
+    return _load_damaged_frame(ctx, _truncate, '{stem}.jpg')
 
 
 @fault_case('JPEG image: middle third (scan data) overwritten with random bytes',
             names=('.jpg', 'damaged'))
 def _jpeg_overwritten(ctx):
-    root = ctx.demo('ipsc_demo')
-    seq, stem = _first_frame(root)
-    _overwrite(seq / f'{stem}.jpg')
-    return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
-                                 pipeline=LOAD))
+    return _load_damaged_frame(ctx, _overwrite, '{stem}.jpg')
 
 
 @fault_case('PNG mask: compressed pixel data (IDAT) partly overwritten',
             names=('.png', 'damaged', 'IDAT'))
 def _png_overwritten(ctx):
-    root = ctx.demo('ipsc_demo')
-    seq, stem = _first_frame(root)
-    _overwrite_png_pixels(seq / 'masks' / f'{stem}.png')
-    return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
-                                 pipeline=LOAD))
+    return _load_damaged_frame(ctx, _overwrite_png_pixels, 'masks/{stem}.png')
 
 
 @fault_case('PNG mask pixels damaged, item checks off (decode-time check)',
