@@ -244,24 +244,20 @@ def test_split_file_with_a_missing_item_names_the_split_file(small_ipsc):
 
 def test_directory_in_place_of_a_file_is_not_called_missing(small_ipsc, small_aris):
     seq, stems = _frames(small_ipsc)
-    mask = os.path.join(seq, 'masks', stems[1] + '.png')
-    os.remove(mask)
-    os.mkdir(mask)
-    with pytest.raises(DataError) as exc:
-        IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')
-    _one_line(exc, mask, 'is a directory')
-    label = os.path.join(small_aris, 'labels', 'img_3.tif')
-    os.remove(label)
-    os.mkdir(label)
-    with pytest.raises(DataError) as exc:
-        ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt')
-    _one_line(exc, label, 'is a directory')
-    split = os.path.join(small_aris, 'splits', 'test.txt')
-    os.remove(split)
-    os.mkdir(split)
-    with pytest.raises(DataError) as exc:
-        ARISDataset(data_root=small_aris, ann_file='splits/test.txt')
-    _one_line(exc, split, 'is a directory')
+    cases = [
+        (os.path.join(seq, 'masks', stems[1] + '.png'),
+         lambda: IPSCDataset(data_root=small_ipsc, ann_file='splits/test.txt')),
+        (os.path.join(small_aris, 'labels', 'img_3.tif'),
+         lambda: ARISDataset(data_root=small_aris, ann_file='splits/train_4.txt')),
+        (os.path.join(small_aris, 'splits', 'test.txt'),
+         lambda: ARISDataset(data_root=small_aris, ann_file='splits/test.txt')),
+    ]
+    for path, build in cases:
+        os.remove(path)
+        os.mkdir(path)
+        with pytest.raises(DataError) as exc:
+            build()
+        _one_line(exc, path, 'is a directory')
 
 
 def test_missing_release_says_where_it_is_published(tmp_path):
