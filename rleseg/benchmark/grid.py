@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from rleseg.engine.tool_errors import ConfigError
 
+from .lock import EXIT_BUSY
 from .progress import Progress
 from .records import (STATUS_DONE, STATUS_FAILED, STATUS_MISSING, progress_path,
                       read_json, record_path)
@@ -140,7 +141,8 @@ def _run_worker(spec: ModelSpec, settings: BenchmarkSettings, progress: Progress
             raise
     record = read_json(record_path(model_dir)) or {}
     if process.returncode != 0 and record.get('status') != STATUS_FAILED:
-        error = (_last_line(osp.join(model_dir, WORKER_LOG)) if process.returncode == 3
+        busy = process.returncode == EXIT_BUSY
+        error = (_last_line(osp.join(model_dir, WORKER_LOG)) if busy
                  else f'worker exited with code {process.returncode}')
         record = dict(name=spec.name, config=spec.config, seed=seed, status=STATUS_FAILED,
                       error=error)

@@ -19,6 +19,8 @@ import sys
 from typing import Optional
 
 LOCK_NAME = '.worker.lock'
+#: Exit status of a worker that found its model directory held by another process.
+EXIT_BUSY = 3
 _PR_SET_PDEATHSIG = 1
 
 

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .lock import ModelDirBusy, ModelDirLock, die_with_parent
+from .lock import EXIT_BUSY, ModelDirBusy, ModelDirLock, die_with_parent
 from .records import (STATUS_DONE, STATUS_FAILED, STATUS_TRAINED, atomic_write_bytes,
                       atomic_write_json, progress_path, read_json, record_path)
 
@@ -502,7 +502,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                       latency_repeats=args.latency_repeats, num_vis=args.num_vis)
     except ModelDirBusy as error:  # another worker owns the directory: leave its record
         print(error, file=sys.stderr)
-        return 3
+        return EXIT_BUSY
     except Exception as error:  # the record carries the failure to the table
         traceback.print_exc()
         path = record_path(args.model_dir)
