@@ -106,7 +106,8 @@ def resolve_run_checkpoints(cfg, model_dir: str, seed: Optional[int]) -> None:
             return checkpoint
         return node
 
-    resolve(cfg._cfg_dict)
+    for key in list(cfg.keys()):
+        cfg[key] = resolve(cfg[key])
 
 
 def benchmark_evaluators(evaluator: Any) -> Any:
