@@ -58,7 +58,7 @@ SUITES: Dict[str, Suite] = {
         Suite('p2s-ablation', tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('plain', 'reg', 'reg_grid', 'reg_grid_aux', 'reg_grid_aug',
-                          'reg_grid_pointer'))
+                          'reg_grid_pointer', 'reg_grid_pointer_flat', 'reg_grid_pointer_end'))
               + ('mask2former_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord')),

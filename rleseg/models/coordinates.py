@@ -25,11 +25,15 @@ rows (normal init with std d^-1/2). With ``memory_size='mask'`` the code of toke
 
 ``coordinate_pointer=True`` adds a pointer head (:class:`CoordinatePointer`) that
 scores each coordinate token against the memory features of the cells it names.
+``length_pointer=True`` adds :class:`RunEndPointer`: right after a (flat) start token,
+each run length (or ``lac`` id) is scored against the memory cell where a run of that
+length would end, so lengths also point at places instead of being counted blind.
 """
 from __future__ import annotations
 
 from typing import Optional, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -247,3 +251,104 @@ def apply_coordinate_pointer(decoder: nn.Module, tokenizer: RLETokenizer, enable
                          f'grid), got a memory grid of {memory_size or "the features"}')
     ids, cells = coordinate_cells(tokenizer)
     decoder.pointer = CoordinatePointer(decoder.dim, ids, cells)
+
+
+def run_end_cells(tokenizer: RLETokenizer) -> Tuple[int, Tensor, Tensor, Tensor]:
+    """What :class:`RunEndPointer` needs from a tokenizer with flat starts.
+
+    Returns:
+        start_lo: first start id; cell_of_scan: (P,) long, memory cell (row-major on
+        the mask grid) of each scan position (the tokenizer's ``order``); ids: (K,) the
+        length / lac ids; steps: (K,) long, ``length - 1`` of each id (the run's last
+        scan position is start + step).
+    """
+    ranges = tokenizer.layout.ranges
+    if 'start' not in ranges or len(tokenizer.grid_shape) != 2:
+        raise ValueError("length_pointer=True needs flat starts on an image mask grid "
+                         f"(starts='flat'), got starts={tokenizer.starts!r} on a grid of "
+                         f'{tuple(tokenizer.grid_shape)}')
+    fields = tuple(tokenizer.run_fields)
+    if fields[1] not in ('length', 'lac'):
+        raise ValueError(f'length_pointer=True needs the length right after the start, '
+                         f'got run fields {fields}')
+    h, w = (int(s) for s in tokenizer.grid_shape)
+    scan = torch.arange(h * w)
+    cell_of_scan = scan if tokenizer.order == 'row' else (scan % h) * w + scan // h
+    lo, hi = ranges[fields[1]]
+    ids = np.arange(lo, hi, dtype=np.int64)
+    run = np.zeros((len(ids), len(fields)), np.int64)
+    run[:, 0] = ranges['start'][0]
+    for j, name in enumerate(fields[2:], 2):
+        run[:, j] = ranges[name][0]
+    run[:, 1] = ids
+    _, length, _ = tokenizer.run_values(run)
+    return (int(ranges['start'][0]), cell_of_scan, torch.from_numpy(ids),
+            torch.as_tensor(np.asarray(length) - 1, dtype=torch.long))
+
+
+class RunEndPointer(nn.Module):
+    """Pointer head for run lengths: a length is scored at the cell where it ends.
+
+    At a position whose input token is a flat start s (so the next token is the run's
+    length), the logit of a length id of length l gains ``query(h) . key(m_e) /
+    sqrt(d)`` with m_e the memory feature of scan position e = s + l - 1 (lengths past
+    the grid's end gain nothing; the grammar forbids them). Elsewhere the logits are
+    unchanged. The key projection starts at zero (an untrained pointer changes
+    nothing). Needs the memory on the mask grid (``memory_size='mask'``).
+
+    Args:
+        dim: model width d.
+        start_lo, cell_of_scan, ids, steps: see :func:`run_end_cells`.
+    """
+
+    def __init__(self, dim: int, start_lo: int, cell_of_scan: Tensor, ids: Tensor,
+                 steps: Tensor) -> None:
+        super().__init__()
+        self.query = nn.Linear(dim, dim)
+        self.key = nn.Linear(dim, dim)
+        nn.init.zeros_(self.key.weight)
+        nn.init.zeros_(self.key.bias)
+        self.scale = dim**-0.5
+        self.start_lo = start_lo
+        self.register_buffer('cell_of_scan', cell_of_scan.clone(), persistent=False)
+        self.register_buffer('ids', ids.clone(), persistent=False)
+        self.register_buffer('steps', steps.clone(), persistent=False)
+
+    def keys(self, memory: Tensor) -> Tensor:
+        """Encoder memory (B, M, d) -> keys (B, M, d), one per memory cell."""
+        if memory.shape[1] != self.cell_of_scan.numel():
+            raise ValueError(f'length_pointer: the memory has {memory.shape[1]} tokens, the '
+                             f"mask grid {self.cell_of_scan.numel()} cells; set "
+                             "memory_size='mask' (image models only)")
+        return self.key(memory)
+
+    def forward(self, hidden: Tensor, keys: Tensor, logits: Tensor,
+                tokens: Tensor) -> Tensor:
+        """Normalised states (B, T, d), keys (B, M, d), logits (B, T, V) and the input
+        ids at those positions (B, T) -> logits with the run-end scores added."""
+        num_cells = self.cell_of_scan.numel()
+        start = tokens - self.start_lo
+        is_start = (start >= 0) & (start < num_cells)
+        end = start.clamp(0, num_cells - 1)[..., None] + self.steps  # (B, T, K)
+        inside = is_start[..., None] & (end < num_cells)
+        cells = self.cell_of_scan[end.clamp_(max=num_cells - 1)]
+        scores = torch.matmul(self.query(hidden), keys.transpose(1, 2)) * self.scale
+        scores = torch.gather(scores, 2, cells) * inside
+        return logits.index_add(-1, self.ids, scores.to(logits.dtype))
+
+
+def apply_length_pointer(decoder: nn.Module, tokenizer: RLETokenizer, enabled: bool,
+                         memory_size: Optional[Tuple[int, int]],
+                         option: str = 'length_pointer') -> None:
+    """Attach a :class:`RunEndPointer` as ``decoder.length_pointer`` (in place).
+
+    Args: as :func:`apply_coordinate_pointer`.
+    """
+    if not isinstance(enabled, bool):
+        raise ValueError(f'{option} must be True or False, got {enabled!r}')
+    if not enabled:
+        return
+    if memory_size != tuple(tokenizer.mask_shape):
+        raise ValueError(f"{option}=True needs memory_size='mask' (the memory on the mask "
+                         f'grid), got a memory grid of {memory_size or "the features"}')
+    decoder.length_pointer = RunEndPointer(decoder.dim, *run_end_cells(tokenizer))

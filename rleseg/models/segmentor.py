@@ -25,7 +25,8 @@ from torch import Tensor, nn
 from rleseg.tokenizers import VocabLayout, build_tokenizer
 
 from .aux_head import auxiliary_inputs, auxiliary_losses, build_auxiliary_head
-from .coordinates import apply_coordinate_embed, apply_coordinate_pointer
+from .coordinates import (apply_coordinate_embed, apply_coordinate_pointer,
+                          apply_length_pointer)
 from .data_preprocessor import Pix2SeqDataPreProcessor, encode_patches, ground_truth_stack
 from .decoding import RunGrammar, SamplingConfig, generate
 from .drop_path import add_drop_path
@@ -88,6 +89,8 @@ class Pix2SeqSegmentor(BaseSegmentor):
             2-D sine position code of the mask grid (:mod:`.coordinates`).
         coordinate_pointer: True adds a pointer head scoring start / row / column
             tokens against the memory cells they name (needs ``memory_size='mask'``).
+        length_pointer: True adds a pointer head scoring each run length against the
+            memory cell where the run would end (flat starts, ``memory_size='mask'``).
         loss: see ``DEFAULT_LOSS``.
         train_cfg: unused (kept for mmseg symmetry).
         test_cfg: see ``DEFAULT_TEST_CFG``. ``oracle=True`` predicts from the ground
@@ -111,6 +114,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
                  auxiliary_input: str = 'backbone',
                  coordinate_embed: Optional[str] = None,
                  coordinate_pointer: bool = False,
+                 length_pointer: bool = False,
                  loss: Optional[dict] = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -137,6 +141,8 @@ class Pix2SeqSegmentor(BaseSegmentor):
         apply_coordinate_embed(self.decoder, self.tokenizer, coordinate_embed)
         apply_coordinate_pointer(self.decoder, self.tokenizer, coordinate_pointer,
                                  self.memory_grid.size)
+        apply_length_pointer(self.decoder, self.tokenizer, length_pointer,
+                             self.memory_grid.size)
         self.auxiliary_input = auxiliary_input
         self.auxiliary_head = build_auxiliary_head(auxiliary_head, auxiliary_input, d_model)
         self.loss_cfg = {**DEFAULT_LOSS, **(loss or {})}

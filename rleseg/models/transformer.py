@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -97,6 +97,10 @@ class TransformerEncoder(nn.Module):
         return self.norm(tokens)
 
 
+#: Keys of the decoder's (coordinate pointer, length pointer) heads; None where absent.
+PointerKeys = Tuple[Optional[Tensor], Optional[Tensor]]
+
+
 @dataclass
 class KVCache:
     """Preallocated decoder caches for incremental decoding.
@@ -106,7 +110,8 @@ class KVCache:
             written in place at each decoded position.
         cross_k, cross_v: (num_layers, B, heads, M, d_head) projected encoder memory.
         length: number of positions already written.
-        pointer_keys: (B, K, d) keys of the decoder's ``pointer`` head, or None.
+        pointer_keys: keys of the decoder's pointer heads (``pointer``,
+            ``length_pointer``; None for a head that is absent), or None without heads.
     """
 
     self_k: Tensor
@@ -114,7 +119,7 @@ class KVCache:
     cross_k: Tensor
     cross_v: Tensor
     length: int = 0
-    pointer_keys: Optional[Tensor] = None
+    pointer_keys: Optional[PointerKeys] = None
 
 
 class DecoderLayer(nn.Module):
@@ -250,9 +255,12 @@ class TransformerDecoder(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.out_bias = nn.Parameter(torch.zeros(vocab_size))
         self.dropout = dropout
-        # optional head adding memory-dependent logits: keys(memory) -> keys, and
-        # pointer(normed h, keys, logits) -> logits (see rleseg.models.coordinates)
+        # optional heads adding memory-dependent logits (see rleseg.models.coordinates):
+        # keys(memory) -> keys once per image, then per position
+        # pointer(normed h, keys, logits) and length_pointer(normed h, keys, logits,
+        # input ids) -> logits
         self.pointer: Optional[nn.Module] = None
+        self.length_pointer: Optional[nn.Module] = None
         nn.init.normal_(self.token_embed.weight, std=dim**-0.5)
         nn.init.normal_(self.pos_embed, std=0.02)
 
@@ -264,13 +272,25 @@ class TransformerDecoder(nn.Module):
         return _dropout(self.token_embed(tokens) * math.sqrt(self.dim)
                         + self.pos_embed[start:start + t], self.dropout, self.training)
 
-    def _logits(self, h: Tensor, pointer_keys: Optional[Tensor] = None) -> Tensor:
+    def _logits(self, h: Tensor, tokens: Tensor,
+                pointer_keys: Optional[PointerKeys] = None) -> Tensor:
+        """States (B, T, d) and the input ids at them (B, T) -> logits (B, T, V)."""
         h = self.norm(h)
         logits = F.linear(h, self.token_embed.weight, self.out_bias)
-        return logits if pointer_keys is None else self.pointer(h, pointer_keys, logits)
+        if pointer_keys is None:
+            return logits
+        coordinate_keys, end_keys = pointer_keys
+        if coordinate_keys is not None:
+            logits = self.pointer(h, coordinate_keys, logits)
+        if end_keys is not None:
+            logits = self.length_pointer(h, end_keys, logits, tokens)
+        return logits
 
-    def _pointer_keys(self, memory: Tensor) -> Optional[Tensor]:
-        return None if self.pointer is None else self.pointer.keys(memory)
+    def _pointer_keys(self, memory: Tensor) -> Optional[PointerKeys]:
+        if self.pointer is None and self.length_pointer is None:
+            return None
+        return tuple(None if head is None else head.keys(memory)
+                     for head in (self.pointer, self.length_pointer))
 
     def forward(self, tokens: Tensor, memory: Tensor, last_only: bool = False) -> Tensor:
         """Teacher-forced / full-prefix decoding.
@@ -287,7 +307,9 @@ class TransformerDecoder(nn.Module):
         for layer in self.layers:
             ck, cv = layer.memory_kv(memory)
             h = layer(h, ck, cv)
-        return self._logits(h[:, -1:] if last_only else h, self._pointer_keys(memory))
+        if last_only:
+            h, tokens = h[:, -1:], tokens[:, -1:]
+        return self._logits(h, tokens, self._pointer_keys(memory))
 
     def init_cache(self, memory: Tensor, max_len: Optional[int] = None) -> KVCache:
         """Allocate the self-attention cache and project the memory once.
@@ -325,7 +347,7 @@ class TransformerDecoder(nn.Module):
             h = layer(h, cache.cross_k[i], cache.cross_v[i], cache.self_k[i],
                       cache.self_v[i], start)
         cache.length = start + tokens.shape[1]
-        return self._logits(h, cache.pointer_keys)
+        return self._logits(h, tokens, cache.pointer_keys)
 
     def step_at(self, tokens: Tensor, position: Tensor, cache: KVCache) -> Tensor:
         """Static-shape incremental step (inference): one token per row at a device
@@ -350,4 +372,4 @@ class TransformerDecoder(nn.Module):
         for i, layer in enumerate(self.layers):
             h = layer.forward_at(h, cache.cross_k[i], cache.cross_v[i], cache.self_k[i],
                                  cache.self_v[i], position, key_mask)
-        return self._logits(h, cache.pointer_keys)
+        return self._logits(h, tokens, cache.pointer_keys)

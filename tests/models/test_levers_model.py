@@ -1,6 +1,6 @@
 """The token model's levers as config switches on Pix2SeqSegmentor (issue 12 item 3):
 memory grid, width / depth, drop-path, auxiliary heads, coordinate embeddings and
-pointer. Each: the config builds, one training step runs, shapes, gradients reach the new
+pointers. Each: the config builds, one training step runs, shapes, gradients reach the new
 parameters, bad values give one line naming the option; defaults keep today's model."""
 import numpy as np
 import pytest
@@ -253,6 +253,33 @@ def test_coordinate_pointer(tok):
 def test_coordinate_pointer_bad_values():
     bad(r"^coordinate_pointer=True needs memory_size='mask'", coordinate_pointer=True)
     bad(r'^coordinate_pointer must be True or False', coordinate_pointer=1,
+        memory_size='mask')
+
+
+def test_length_pointer():
+    model = build(FLAT, coordinate_pointer=True, length_pointer=True, memory_size='mask',
+                  coordinate_embed='init')
+    head = model.decoder.length_pointer
+    assert torch.equal(head.ids, torch.arange(*model.vocab_layout.ranges['lac']))
+    assert head.cell_of_scan.shape == (64, )
+    loss_backward(model, FLAT)
+    assert head.key.weight.grad.abs().sum() > 0
+    train_once(model, FLAT)
+    loss_backward(model, FLAT)
+    assert head.query.weight.grad.abs().sum() > 0           # keys are no longer zero
+    model.eval()
+    x = torch.randn(2, 3, 32, 32)
+    cached = model.generate_tokens(x)
+    assert torch.equal(cached, model.generate_tokens(x, use_cache=False))
+    model.test_cfg['decode_impl'] = 'static'
+    assert torch.equal(cached, model.generate_tokens(x))
+    assert model.predict(x)[0].pred_sem_seg.data.shape == (1, 32, 32)
+
+
+def test_length_pointer_bad_values():
+    bad(r"^length_pointer=True needs memory_size='mask'", tok=FLAT, length_pointer=True)
+    bad(r"^length_pointer=True needs flat starts", length_pointer=True, memory_size='mask')
+    bad(r'^length_pointer must be True or False', tok=FLAT, length_pointer='end',
         memory_size='mask')
 
 # ---------------------------------------------------------------------- video / panoptic

@@ -1,5 +1,5 @@
 """Building blocks of the token model's levers (issue 12 item 3): drop-path, memory
-grid, coordinate codes, tied coordinate embeddings, pointer head, layer configs,
+grid, coordinate codes, tied coordinate embeddings, pointer heads, layer configs,
 auxiliary heads."""
 import numpy as np
 import pytest
@@ -7,9 +7,10 @@ import torch
 from torch import nn
 
 from rleseg.models.aux_head import auxiliary_inputs, build_auxiliary_head
-from rleseg.models.coordinates import (CoordinatePointer, TiedCoordinateEmbedding,
-                                       apply_coordinate_embed, apply_coordinate_pointer,
-                                       coordinate_cells, coordinate_code)
+from rleseg.models.coordinates import (CoordinatePointer, RunEndPointer,
+                                       TiedCoordinateEmbedding, apply_coordinate_embed,
+                                       apply_coordinate_pointer, apply_length_pointer,
+                                       coordinate_cells, coordinate_code, run_end_cells)
 from rleseg.models.drop_path import DropPath, add_drop_path
 from rleseg.models.layer_config import PAPER_LAYERS, check_width, layer_config
 from rleseg.models.memory_grid import MemoryGrid, parse_memory_size, tokens_to_map
@@ -295,3 +296,89 @@ def test_apply_coordinate_pointer_errors():
         apply_coordinate_pointer(dec, tok, 'yes', (4, 4))
     with pytest.raises(ValueError, match=r"^coordinate_pointer=True needs memory_size='mask'"):
         apply_coordinate_pointer(dec, tok, True, None)
+
+
+# ---------------------------------------------------------------------- run-end pointer
+@pytest.mark.parametrize('order', ['row', 'col'])
+def test_run_end_cells_name_the_last_cell_of_each_run(order):
+    tok = build_tokenizer(dict(scheme='lac', mask_size=(3, 4), num_classes=3, order=order,
+                               max_length=4, subsample=dict(factor=1), max_seq_len=32))
+    start_lo, cell_of_scan, ids, steps = run_end_cells(tok)
+    assert start_lo == tok.layout.ranges['start'][0]
+    assert torch.equal(ids, torch.arange(*tok.layout.ranges['lac']))
+    assert steps.tolist() == [0, 1, 2, 3] * 2               # lac: class 1, then class 2
+    for (y, x), length, cls in (((0, 1), 3, 1), ((1, 2), 2, 2), ((2, 3), 1, 1)):
+        scan = np.zeros(12, np.uint8)                         # the mask in scan order
+        first = y * 4 + x if order == 'row' else x * 3 + y
+        scan[first:first + length] = cls
+        mask = scan.reshape(3, 4) if order == 'row' else scan.reshape(4, 3).T
+        start_id, lac_id = (int(t) for t in tok.encode(mask).tokens[1:3])
+        end = start_id - start_lo + int(steps[ids == lac_id])
+        assert end == first + length - 1
+        cell = int(cell_of_scan[end])
+        assert mask.reshape(-1)[cell] == cls
+    expected = range(12) if order == 'row' else [r * 4 + c for c in range(4) for r in range(3)]
+    assert cell_of_scan.tolist() == list(expected)
+
+
+def test_run_end_pointer_scores_lengths_after_starts_only():
+    tok = build_tokenizer(dict(scheme='bin', mask_size=4, num_classes=2,
+                               subsample=dict(factor=1), max_seq_len=32))
+    torch.manual_seed(0)
+    dec = TransformerDecoder(tok.layout.vocab_size, 32, 16, 1, 2, 16)
+    start_lo = tok.layout.ranges['start'][0]
+    length_lo = tok.layout.ranges['length'][0]
+    # task, start 5, length 2, start 14 (lengths 3, 4 would leave the grid), length 1
+    tokens = torch.tensor([[2, start_lo + 5, length_lo + 1, start_lo + 14, length_lo]])
+    memory = torch.randn(1, 16, 16)
+    before = dec(tokens, memory)
+    apply_length_pointer(dec, tok, True, (4, 4))
+    assert isinstance(dec.length_pointer, RunEndPointer)
+    assert torch.equal(dec(tokens, memory), before)          # zero-initialised keys
+    dec(tokens, memory).logsumexp(-1).sum().backward()
+    assert dec.length_pointer.key.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        dec.length_pointer.key.weight.normal_()
+    scored = dec(tokens, memory)
+    lengths = torch.arange(*tok.layout.ranges['length'])
+    changed = ~torch.isclose(scored, before)
+    assert changed[0, 1, lengths].all() and changed[0, 3, lengths[:2]].all()
+    assert not changed[0, 3, lengths[2:]].any()               # ends past the grid
+    assert not changed[0, [0, 2, 4]].any()                    # not after a start
+    others = torch.ones(tok.layout.vocab_size, dtype=torch.bool)
+    others[lengths] = False
+    assert not changed[..., others].any()
+    # the score of length l after start s is query(h) . key(memory[s + l - 1])
+    head = dec.length_pointer
+    h = dec.norm(dec.layers[0](dec._embed(tokens, 0), *dec.layers[0].memory_kv(memory)))
+    expected = (head.query(h[0, 1]) * head.key(memory[0, 5 + 2])).sum() * head.scale
+    assert torch.allclose(scored[0, 1, length_lo + 2] - before[0, 1, length_lo + 2],
+                          expected, atol=1e-5)
+    # the cached paths add the same scores
+    cache = dec.init_cache(memory)
+    assert torch.allclose(dec.step(tokens, cache), scored, atol=1e-5)
+    cache = dec.init_cache(memory)
+    dec.step(tokens[:, :3], cache)
+    at = dec.step_at(tokens[:, 3:4], torch.tensor([3]), cache)
+    assert torch.allclose(at[:, 0], scored[:, 3], atol=1e-5)
+    with pytest.raises(ValueError, match=r'^length_pointer: the memory has 9 tokens'):
+        dec(tokens, torch.randn(1, 9, 16))
+
+
+def test_apply_length_pointer_errors():
+    flat = build_tokenizer(dict(scheme='bin', mask_size=4, num_classes=2,
+                                subsample=dict(factor=1), max_seq_len=32))
+    dec = TransformerDecoder(flat.layout.vocab_size, 32, 16, 1, 2, 16)
+    apply_length_pointer(dec, flat, False, None)
+    assert dec.length_pointer is None
+    with pytest.raises(ValueError, match=r'^length_pointer must be True or False'):
+        apply_length_pointer(dec, flat, 1, (4, 4))
+    with pytest.raises(ValueError, match=r"^length_pointer=True needs memory_size='mask'"):
+        apply_length_pointer(dec, flat, True, (2, 2))
+    two_d = build_tokenizer(dict(scheme='bin', mask_size=4, num_classes=2, starts='2d',
+                                 subsample=dict(factor=1), max_seq_len=32))
+    with pytest.raises(ValueError, match=r"^length_pointer=True needs flat starts"):
+        apply_length_pointer(dec, two_d, True, (4, 4))
+    mc_first_class = build_tokenizer(dict(scheme='mc', mask_size=4, num_classes=3,
+                                          subsample=dict(factor=1), max_seq_len=32))
+    assert run_end_cells(mc_first_class)[2].numel() == 4      # the length field of mc
