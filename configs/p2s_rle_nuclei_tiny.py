@@ -1,10 +1,13 @@
 # CPU-sized Pix2Seq RLE segmentor on the real fluorescence-nuclei crops (data/nuclei,
 # written by `python tools/prepare_data.py`): 64 x 64 crops used whole, masks subsampled
-# x4 to 16 x 16 (token ceiling in the benchmark table), lac tokens with 2-D starts.
+# x4 to 16 x 16 (token ceiling in the benchmark table), lac tokens, the nuclei base's
+# augmentation (the same for every paradigm).
 _base_ = ['./_base_/models/p2s_rle_tiny.py', './_base_/datasets/nuclei.py',
           './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
-# coordinate tokens from the mask grid's sine code, scored against the memory (the best
-# lever of the p2s-ablation suite on the real nuclei crops; image models only)
-model = dict(tokenizer=dict(num_classes=_base_.num_classes), coordinate_embed='init',
-             coordinate_pointer=True)
+# The best levers of the p2s-ablation suite on these crops (3 seeds x 1,500 iterations,
+# README): flat starts (one token per mask cell) with the mask grid's sine code, each start
+# scored against its memory cell (coordinate_pointer) and each run length against the
+# cell where the run ends (length_pointer).
+model = dict(tokenizer=dict(num_classes=_base_.num_classes, starts='flat'),
+             coordinate_embed='init', coordinate_pointer=True, length_pointer=True)
 train_dataloader = dict(batch_size=4)

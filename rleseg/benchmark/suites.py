@@ -58,14 +58,22 @@ SUITES: Dict[str, Suite] = {
         Suite('p2s-ablation', tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('plain', 'reg', 'reg_grid', 'reg_grid_aux', 'reg_grid_aug',
-                          'reg_grid_pointer', 'reg_grid_pointer_flat', 'reg_grid_pointer_end'))
+                          'reg_grid_pointer', 'reg_grid_pointer_aux', 'reg_grid_pointer_aug',
+                          'reg_grid_pointer_smooth', 'reg_grid_pointer_flat',
+                          'reg_grid_pointer_end', 'reg_grid_pointer_end_aug',
+                          'reg_grid_pointer_end_aug_s32'))
               + ('mask2former_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
-            for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord')),
+            for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord'))
+              + tuple(f'p2s_ablation/{model}_nuclei_aug_tiny'
+                      for model in ('unet', 'deeplabv3plus', 'mask2former')),
               True, 'the token model\'s levers on the real nuclei crops (configs/'
               'p2s_ablation: plain = levers off, reg = + dropout / drop-path, grid = + '
-              'mask-grid memory, the shipped tiny model; reg_grid_m2f_backbone starts from the Mask2Former backbone '
-              'trained just before it), CPU; run with --iters and --seeds'),
+              'mask-grid memory, pointer = + coordinates scored against the memory, end = '
+              '+ flat starts and run lengths scored at the run\'s end cell; '
+              'reg_grid_m2f_backbone starts from the Mask2Former backbone trained just '
+              'before it; *_nuclei_aug = the dense baselines with the same augmentation), '
+              'CPU; run with --iters and --seeds'),
         Suite('paradigms', (), True,
               'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),
         Suite('ipsc', _grid('ipsc'), False,

@@ -1,0 +1,4 @@
+# The dense baseline as shipped before augmentation became the nuclei default: flips only
+# (the nuclei base's train_pipeline), the pipeline the p2s-ablation token configs start from.
+_base_ = ['../deeplabv3plus_nuclei_tiny.py']
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))
