@@ -2,12 +2,11 @@
 import argparse
 import os
 
-from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from rleseg.engine import (add_debug_argument, apply_test_options, load_config,
-                           user_errors)
+from rleseg.engine import (add_config_arguments, add_debug_argument, apply_test_options,
+                           load_config, user_errors)
 
 
 def parse_args() -> argparse.Namespace:
@@ -20,13 +19,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', help='save painted predictions to this directory')
     parser.add_argument('--wait-time', type=float, default=2,
                         help='the interval of show (s)')
-    parser.add_argument(
-        '--trust-checkpoint', action='append', default=[], metavar='PATH',
-        help='allow this checkpoint to be unpickled without restrictions (only for '
-        'files you trust; rleseg checkpoints never need it)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs (xxx=yyy)')
+    add_config_arguments(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

@@ -9,13 +9,12 @@ import argparse
 import copy
 
 import torch
-from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, load_checkpoint
 from mmseg.registry import MODELS
 
-from rleseg.engine import (CheckpointError, ConfigError, add_debug_argument, load_config,
-                           one_line_message, user_errors)
+from rleseg.engine import (CheckpointError, ConfigError, add_config_arguments,
+                           add_debug_argument, load_config, one_line_message, user_errors)
 from rleseg.evaluation.token_accuracy import accuracy_table, dataset_field_accuracy
 
 BATCH_SIZE = 8
@@ -28,13 +27,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--split', choices=['test', 'train'], default='test',
                         help='images to score (train: through the test pipeline)')
-    parser.add_argument(
-        '--trust-checkpoint', action='append', default=[], metavar='PATH',
-        help='allow this checkpoint to be unpickled without restrictions (only for '
-        'files you trust; rleseg checkpoints never need it)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs (xxx=yyy)')
+    add_config_arguments(parser)
     add_debug_argument(parser)
     return parser.parse_args()
 

@@ -1,4 +1,4 @@
-"""Config set-up shared by ``tools/train.py`` and ``tools/test.py``.
+"""Config set-up shared by ``tools/train.py``, ``tools/test.py`` and the analysis tools.
 
 The command-line options are mmseg's (``--work-dir``, ``--resume``, ``--amp``,
 ``--cfg-options``, ``--launcher``, ``--out``, ``--show-dir``, ...) and mean the same
@@ -8,11 +8,12 @@ these functions, so the behaviour is testable without a subprocess.
 """
 from __future__ import annotations
 
+import argparse
 import os.path as osp
 from typing import Optional
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 from .checkpoint import trust_checkpoint
@@ -27,6 +28,18 @@ GUARD_HOOKS = ('NonFiniteLossHook', 'ResumeRandomStateHook')
 def default_work_dir(config_path: str) -> str:
     """``./work_dirs/<config name>``, as mmseg's tools choose it."""
     return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options :func:`load_config` reads: ``--trust-checkpoint`` (repeatable)
+    and ``--cfg-options``."""
+    parser.add_argument(
+        '--trust-checkpoint', action='append', default=[], metavar='PATH',
+        help='allow this checkpoint to be unpickled without restrictions (only for '
+        'files you trust; rleseg checkpoints never need it)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, key=value pairs (xxx=yyy)')
 
 
 def load_config(config_path: str, cfg_options: Optional[dict] = None,
