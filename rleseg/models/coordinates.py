@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -152,6 +151,14 @@ def apply_coordinate_embed(decoder: nn.Module, tokenizer: RLETokenizer,
     decoder.token_embed = TiedCoordinateEmbedding(decoder.token_embed.weight, ids, code)
 
 
+def scan_cells(tokenizer: RLETokenizer) -> Tensor:
+    """(h*w,) long: the memory cell (row-major on the mask grid (h, w)) of each flat
+    scan position of the tokenizer's ``order``."""
+    h, w = (int(s) for s in tokenizer.grid_shape[-2:])
+    scan = torch.arange(h * w)
+    return scan if tokenizer.order == 'row' else (scan % h) * w + scan // h
+
+
 def coordinate_cells(tokenizer: RLETokenizer) -> Tuple[Tensor, Tensor]:
     """Which memory cells each coordinate token points at, for a memory on the mask
     grid (h, w) flattened row-major.
@@ -170,13 +177,8 @@ def coordinate_cells(tokenizer: RLETokenizer) -> Tuple[Tensor, Tensor]:
         if hi - lo != h * w:
             raise ValueError('coordinate_pointer: flat starts over frames (a 3-D grid) '
                              "are not supported; use starts='2d'")
-        within = torch.arange(h * w)
-        if tokenizer.order == 'row':
-            index = within
-        else:
-            index = cells[within % h, within // h]
         ids.append(torch.arange(lo, hi))
-        rows.append(F.one_hot(index, h * w).float())
+        rows.append(F.one_hot(scan_cells(tokenizer), h * w).float())
     if 'row' in ranges:
         lo, hi = ranges['row']
         ids.append(torch.arange(lo, hi))
@@ -230,6 +232,18 @@ class CoordinatePointer(nn.Module):
         return logits.index_add(-1, self.ids, scores.to(logits.dtype))
 
 
+def pointer_enabled(tokenizer: RLETokenizer, enabled: bool,
+                    memory_size: Optional[Tuple[int, int]], option: str) -> bool:
+    """Validate a pointer switch: ``enabled`` must be a bool, and a pointer needs the
+    memory on the mask grid. Returns ``enabled``."""
+    if not isinstance(enabled, bool):
+        raise ValueError(f'{option} must be True or False, got {enabled!r}')
+    if enabled and memory_size != tuple(tokenizer.mask_shape):
+        raise ValueError(f"{option}=True needs memory_size='mask' (the memory on the mask "
+                         f'grid), got a memory grid of {memory_size or "the features"}')
+    return enabled
+
+
 def apply_coordinate_pointer(decoder: nn.Module, tokenizer: RLETokenizer, enabled: bool,
                              memory_size: Optional[Tuple[int, int]],
                              option: str = 'coordinate_pointer') -> None:
@@ -242,13 +256,8 @@ def apply_coordinate_pointer(decoder: nn.Module, tokenizer: RLETokenizer, enable
         memory_size: the model's parsed memory grid; must be the mask grid.
         option: config name used in error messages.
     """
-    if not isinstance(enabled, bool):
-        raise ValueError(f'{option} must be True or False, got {enabled!r}')
-    if not enabled:
+    if not pointer_enabled(tokenizer, enabled, memory_size, option):
         return
-    if memory_size != tuple(tokenizer.mask_shape):
-        raise ValueError(f"{option}=True needs memory_size='mask' (the memory on the mask "
-                         f'grid), got a memory grid of {memory_size or "the features"}')
     ids, cells = coordinate_cells(tokenizer)
     decoder.pointer = CoordinatePointer(decoder.dim, ids, cells)
 
@@ -271,19 +280,9 @@ def run_end_cells(tokenizer: RLETokenizer) -> Tuple[int, Tensor, Tensor, Tensor]
     if fields[1] not in ('length', 'lac'):
         raise ValueError(f'length_pointer=True needs the length right after the start, '
                          f'got run fields {fields}')
-    h, w = (int(s) for s in tokenizer.grid_shape)
-    scan = torch.arange(h * w)
-    cell_of_scan = scan if tokenizer.order == 'row' else (scan % h) * w + scan // h
-    lo, hi = ranges[fields[1]]
-    ids = np.arange(lo, hi, dtype=np.int64)
-    run = np.zeros((len(ids), len(fields)), np.int64)
-    run[:, 0] = ranges['start'][0]
-    for j, name in enumerate(fields[2:], 2):
-        run[:, j] = ranges[name][0]
-    run[:, 1] = ids
-    _, length, _ = tokenizer.run_values(run)
-    return (int(ranges['start'][0]), cell_of_scan, torch.from_numpy(ids),
-            torch.as_tensor(np.asarray(length) - 1, dtype=torch.long))
+    ids, length, _ = tokenizer.field_values(fields[1])
+    return (int(ranges['start'][0]), scan_cells(tokenizer), torch.from_numpy(ids),
+            torch.from_numpy(length - 1))
 
 
 class RunEndPointer(nn.Module):
@@ -344,11 +343,6 @@ def apply_length_pointer(decoder: nn.Module, tokenizer: RLETokenizer, enabled: b
 
     Args: as :func:`apply_coordinate_pointer`.
     """
-    if not isinstance(enabled, bool):
-        raise ValueError(f'{option} must be True or False, got {enabled!r}')
-    if not enabled:
+    if not pointer_enabled(tokenizer, enabled, memory_size, option):
         return
-    if memory_size != tuple(tokenizer.mask_shape):
-        raise ValueError(f"{option}=True needs memory_size='mask' (the memory on the mask "
-                         f'grid), got a memory grid of {memory_size or "the features"}')
     decoder.length_pointer = RunEndPointer(decoder.dim, *run_end_cells(tokenizer))

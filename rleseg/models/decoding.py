@@ -291,7 +291,7 @@ class RunGrammar:
 
         Everything comes from the tokenizer: ``run_fields`` and ``start_fields`` (field
         order), ``layout`` (id ranges, values), ``start_index`` (coordinate weights) and
-        ``run_values`` (run length carried by 'length' / 'lac' ids).
+        ``field_values`` (run length / class carried by 'length' / 'lac' / 'class' ids).
         """
         layout = tok.layout
         fields_of_run = tuple(tok.run_fields)
@@ -303,7 +303,7 @@ class RunGrammar:
         lo = {name: layout.ranges[name][0] for name in fields_of_run}
         origin = tok.start_index(*[lo[n] for n in starts])
         fields = []
-        for j, name in enumerate(fields_of_run):
+        for name in fields_of_run:
             ids = np.arange(*layout.ranges[name], dtype=np.int64)
             if name in starts:
                 unit = [lo[n] + (1 if n == name else 0) for n in starts]
@@ -311,13 +311,11 @@ class RunGrammar:
                                            size=len(ids),
                                            weight=int(tok.start_index(*unit) - origin)))
                 continue
-            run = np.tile(np.array([lo[n] for n in fields_of_run]), (len(ids), 1))
-            run[:, j] = ids
-            _, length, cls_ = tok.run_values(run)
+            _, length, cls_ = tok.field_values(name)
             if name in ('length', 'lac'):
-                fields.append(GrammarField(name, LENGTH, ids, np.asarray(length, np.int64)))
+                fields.append(GrammarField(name, LENGTH, ids, length))
             else:
-                fields.append(GrammarField(name, CLASS, ids, np.asarray(cls_, np.int64)))
+                fields.append(GrammarField(name, CLASS, ids, cls_))
         return cls(fields, layout.vocab_size, layout.eos_id, layout.pad_id,
                    int(tok.num_pixels))
 

@@ -397,6 +397,18 @@ class RLETokenizer:
         cls = val('class', rest['class']) if 'class' in rest else np.ones_like(length)
         return start, length, cls
 
+    def field_values(self, name: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every id of the value field ``name`` ('length', 'lac' or 'class') with the
+        run length and class it carries: (ids, length, class), each (n,) int64 (the
+        other fields at their first id, e.g. lengths of 'class' ids are 1)."""
+        fields = tuple(self.run_fields)
+        lo = {f: self.layout.ranges[f][0] for f in fields}
+        ids = np.arange(*self.layout.ranges[name], dtype=np.int64)
+        run = np.tile(np.array([lo[f] for f in fields], np.int64), (len(ids), 1))
+        run[:, fields.index(name)] = ids
+        _, length, cls = self.run_values(run)
+        return ids, np.asarray(length, np.int64), np.asarray(cls, np.int64)
+
     # ------------------------------------------------------------------ encode
     def count_tokens(self, mask: np.ndarray) -> int:
         """Tokens the mask needs without truncation (task + runs + EOS)."""

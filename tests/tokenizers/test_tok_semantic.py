@@ -190,3 +190,25 @@ def test_encode_batch_equals_single_encodes(cfg):
 def test_ignore_index_must_not_be_a_class():
     with pytest.raises(ValueError, match='ignore_index 2 is a class id'):
         build_tokenizer(dict(scheme='mc', mask_size=4, num_classes=3, ignore_index=2))
+
+
+def test_field_values_match_encoded_runs():
+    """Every length / lac / class id carries the length and class its runs encode."""
+    for scheme, name in (('lac', 'lac'), ('mc', 'length'), ('mc', 'class'),
+                         ('bin', 'length')):
+        num_classes = 2 if scheme == 'bin' else 3
+        tok = build_tokenizer(dict(scheme=scheme, mask_size=4, num_classes=num_classes,
+                                   max_length=4, subsample=dict(factor=1), max_seq_len=32))
+        ids, length, cls = tok.field_values(name)
+        assert np.array_equal(ids, np.arange(*tok.layout.ranges[name]))
+        for run_length in range(1, 5):
+            for value in range(1, num_classes):
+                mask = np.zeros(16, np.uint8)
+                mask[5:5 + run_length] = value
+                run = _body(tok.encode(mask.reshape(4, 4)))
+                token = run[tok.run_fields.index(name)]
+                at = int(np.flatnonzero(ids == token)[0])
+                if name != 'class':
+                    assert length[at] == run_length
+                if name != 'length':
+                    assert cls[at] == value
