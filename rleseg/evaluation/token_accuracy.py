@@ -17,6 +17,8 @@ from typing import Callable, Dict, Iterable, List, Tuple
 import torch
 from torch import nn
 
+from rleseg.models.segmentor import unpadded_length
+
 #: Name of the end-of-sequence row, after the layout's fields.
 EOS_FIELD = 'eos'
 #: Name of the row summing every field.
@@ -54,8 +56,7 @@ def field_accuracy(model: nn.Module, data_batch: dict) -> FieldCounts:
             tokens = torch.stack([s.gt_tokens for s in data['data_samples']])
             tokens = tokens.to(memory.device).long()                      # (B, L)
             # all-PAD columns predict nothing counted: drop them (causal decoder)
-            keep = int((tokens != layout.pad_id).sum(dim=1).max()) + 1
-            tokens = tokens[:, :max(2, min(keep, tokens.shape[1]))]
+            tokens = tokens[:, :unpadded_length(tokens, layout.pad_id)]
             logits = model.decoder(tokens[:, :-1], memory)                # (B, T, V)
     finally:
         model.train(was_training)

@@ -60,6 +60,14 @@ DEFAULT_LOSS = dict(
 )
 
 
+def unpadded_length(tokens: Tensor, pad_id: int) -> int:
+    """Columns of a teacher-forcing batch (B, L) that matter: the longest non-PAD
+    prefix + 1 (its last target is PAD), at least 2 and at most L. Dropping the rest
+    changes no prediction of the causal decoder."""
+    keep = int((tokens != pad_id).sum(dim=1).max()) + 1
+    return max(2, min(keep, tokens.shape[1]))
+
+
 @MODELS.register_module()
 class Pix2SeqSegmentor(BaseSegmentor):
     """Pix2Seq encoder-decoder that segments by generating RLE tokens.
@@ -240,8 +248,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
         weights = torch.stack([s.gt_token_weights for s in data_samples]).to(device).float()
         pad_id, eos_id = self.vocab_layout.pad_id, self.vocab_layout.eos_id
         if self.loss_cfg['trim_padding']:
-            keep = int((tokens != pad_id).sum(dim=1).max()) + 1
-            keep = max(2, min(keep, tokens.shape[1]))
+            keep = unpadded_length(tokens, pad_id)
             tokens, weights = tokens[:, :keep], weights[:, :keep]
         inp, target, weight = tokens[:, :-1], tokens[:, 1:], weights[:, 1:]
         if self.loss_cfg['pad_weight'] is not None:
