@@ -67,7 +67,8 @@ class DerivedTokenizer:
 
 def ceiling_mdice(tokenizer, masks: Sequence[np.ndarray], num_classes: int) -> float:
     """Mean foreground Dice (%, per image, the paper's m*) of ``masks`` after
-    tokenize -> decode -> nearest upsampling with ``tokenizer``."""
+    tokenize -> decode -> upsampling with ``tokenizer`` (its own subsample and upsample
+    rules)."""
     counts = []
     for mask in masks:
         decoded, _ = tokenizer.decode(tokenizer.encode(mask).tokens)
@@ -88,8 +89,9 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
     Args:
         masks: (P, P) integer class maps at the model's input size.
         num_classes: classes C, background included.
-        base: tokenizer fields kept as given (scheme, starts, order, pad_weight, ...);
-            default :data:`DEFAULT_BASE`.
+        base: tokenizer fields kept as given (scheme, starts, order, pad_weight,
+            upsample, ...; the mode of ``subsample``, default 'nearest', is kept and its
+            factor derived); default :data:`DEFAULT_BASE`.
         min_ceiling_dice: the lowest acceptable ceiling mDice (%).
         coverage: the quantile of sequence lengths that L must cover.
         factors: subsample factors tried, coarsest first; those that do not divide P
@@ -111,13 +113,14 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
         raise ValueError(f'derive_tokenizer: no subsample factor in {tuple(factors)} '
                          f'divides the patch size {patch}')
     base = dict(DEFAULT_BASE if base is None else base)
+    subsample_mode = dict(base.get('subsample') or {}).get('mode', 'nearest')
     candidates: List[Candidate] = []
     chosen: Optional[Candidate] = None
     chosen_cfg: Dict[str, Any] = {}
     for factor in usable:
         size = patch // factor
         probe_cfg = dict(base, mask_size=size, num_classes=num_classes, max_length=size,
-                         subsample=dict(factor=factor, mode='nearest'))
+                         subsample=dict(factor=factor, mode=subsample_mode))
         counter = build_tokenizer(dict(probe_cfg, max_seq_len=8))
         lengths = np.array([counter.count_tokens(m) for m in masks])
         probe = build_tokenizer(dict(probe_cfg, max_seq_len=max(8, int(lengths.max()))))

@@ -366,12 +366,13 @@ class Pix2SeqSegmentor(BaseSegmentor):
 
     def _predict_whole(self, inputs: Tensor, predict_patches: Optional[PatchPredictor] = None
                        ) -> Tuple[Tensor, Tensor, List[dict]]:
-        """Patches (B, C, h, w) -> masks (B, N, h, w) (decoded grids upsampled, nearest),
-        tokens (B, L), reports. ``predict_patches``: default :meth:`_predict_grids`."""
+        """Patches (B, C, h, w) -> masks (B, N, h, w) (decoded grids upsampled by the
+        tokenizer's rule), tokens (B, L), reports. ``predict_patches``: default
+        :meth:`_predict_grids`."""
         grids, tokens, reports = (predict_patches or self._predict_grids)(inputs)
-        grid = torch.from_numpy(grids).to(inputs.device)
-        up = F.interpolate(grid.float(), size=inputs.shape[-2:], mode='nearest').long()
-        return up, tokens, reports
+        up = self.tokenizer.upsample(grids, tuple(inputs.shape[-2:]))
+        return torch.from_numpy(np.ascontiguousarray(up)).to(inputs.device).long(), \
+            tokens, reports
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Images (B, C, H, W) -> class masks (B, N, H, W) (N = 1 for images)."""
@@ -427,7 +428,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
         stride = tuple(cfg['stride'] or crop)
         mask, tokens, reports = predict_sliding(
             image[0], predict_patches, crop, stride, cfg['merge'], cfg['window_batch'],
-            self.tokenizer.num_classes)
+            self.tokenizer.num_classes, self.tokenizer.upsample)
         report = {k: int(sum(r[k] for r in reports)) for k in reports[0]}
         report['num_windows'] = len(reports)
         return mask, tokens, report

@@ -1,9 +1,9 @@
 """Sliding-window inference: cut an image into P x P patches, predict each patch's
 S x S mask, stitch the masks back with ``rleseg.datasets.patching.stitch_patches``.
 
-The patch grid and the stitching rule (max / min / mode over overlaps, x k nearest
-upsampling) are the datasets stream's; this module only batches the patches through
-the model.
+The patch grid and the stitching rule (max / min / mode over overlaps) are the datasets
+stream's; each predicted grid is upsampled to its patch by the tokenizer's rule; this
+module only batches the patches through the model.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from rleseg.datasets.patching import Box, patch_boxes, stitch_patches
 
 # (B, C, P, P) images -> (grids (B, N, S, S) int array, tokens (B, L), reports)
 PatchPredictor = Callable[[Tensor], Tuple[np.ndarray, Tensor, List[dict]]]
+# (..., S, S) grids and (P_h, P_w) -> (..., P_h, P_w) labels (a tokenizer's ``upsample``)
+GridUpsampler = Callable[[np.ndarray, Tuple[int, int]], np.ndarray]
 
 
 def window_grid(image: Tensor, crop_size: Sequence[int], stride: Sequence[int]
@@ -49,7 +51,7 @@ def crop_windows(padded: Tensor, boxes: Sequence[Box]) -> Tensor:
 
 def predict_sliding(image: Tensor, predict_patches: PatchPredictor,
                     crop_size: Sequence[int], stride: Sequence[int], merge: str,
-                    window_batch: int, num_classes: int
+                    window_batch: int, num_classes: int, upsample: GridUpsampler
                     ) -> Tuple[Tensor, Tensor, List[dict]]:
     """Predict one image window by window.
 
@@ -61,6 +63,7 @@ def predict_sliding(image: Tensor, predict_patches: PatchPredictor,
         merge: 'max' | 'min' | 'mode' for overlapping pixels.
         window_batch: patches decoded together.
         num_classes: C (for 'mode').
+        upsample: maps the (windows, N, S, S) grids to the patch size.
 
     Returns:
         mask (N, H, W) long on the image's device, tokens (windows, L), one report per
@@ -74,7 +77,7 @@ def predict_sliding(image: Tensor, predict_patches: PatchPredictor,
         grids.append(g)
         tokens.append(t)
         reports.extend(r)
-    grid = np.concatenate(grids)  # (windows, N, S, S)
+    grid = upsample(np.concatenate(grids), (int(crop_size[0]), int(crop_size[1])))
     frames = [stitch_patches(list(grid[:, n]), boxes, (h, w), merge=merge,
                              num_classes=num_classes, ignore_index=None)
               for n in range(grid.shape[1])]

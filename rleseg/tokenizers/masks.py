@@ -9,7 +9,8 @@ from typing import Mapping, Optional, Tuple, Union
 
 import numpy as np
 
-SUBSAMPLE_MODES = ('nearest', 'any')
+SUBSAMPLE_MODES = ('nearest', 'any', 'majority')
+UPSAMPLE_MODES = ('nearest', 'bilinear')
 
 
 def check_labels(mask: np.ndarray, ignore_index: Optional[int] = 255) -> np.ndarray:
@@ -61,6 +62,10 @@ def subsample(mask: np.ndarray, factor: int, mode: str = 'nearest',
         'any': a block takes the highest class id present in it ("any pixel of the class
             in the block, higher class wins"); ``ignore_index`` pixels do not vote, and a
             block that is entirely ignore stays ignore.
+        'majority': a block takes its most frequent label (ties: the higher label, as in
+            'any'); ``ignore_index`` pixels do not vote, a block that is entirely ignore
+            stays ignore. Unlike 'nearest' it is not shifted by (k - 1) / 2 pixels
+            towards the top-left, and unlike 'any' it does not grow thin classes.
     """
     k = int(factor)
     if k < 1:
@@ -76,6 +81,8 @@ def subsample(mask: np.ndarray, factor: int, mode: str = 'nearest',
     if mode == 'nearest':
         return np.ascontiguousarray(mask[..., ::k, ::k])
     blocks = mask.reshape(mask.shape[:-2] + (p // k, k, q // k, k))
+    if mode == 'majority':
+        return _block_majority(blocks, ignore_index).astype(mask.dtype)
     if ignore_index is None:
         return blocks.max(axis=(-3, -1))
     wide = blocks.astype(np.int64)
@@ -83,21 +90,109 @@ def subsample(mask: np.ndarray, factor: int, mode: str = 'nearest',
     return np.where(voted < 0, ignore_index, voted).astype(mask.dtype)
 
 
-def upsample(mask: np.ndarray, factor: Union[int, Tuple[int, int]]) -> np.ndarray:
-    """Nearest upsampling of a (..., H, W) mask by integer factors (block repeat).
+def _block_majority(blocks: np.ndarray, ignore_index: Optional[int]) -> np.ndarray:
+    """(..., S, k, T, k) label blocks -> (..., S, T) int64 most frequent label of each
+    block (ties: the higher label; ``ignore_index`` votes only in all-ignore blocks)."""
+    labels = np.unique(blocks)
+    voters = [v for v in labels if ignore_index is None or v != ignore_index]
+    if not voters:
+        return np.full(blocks.shape[:-3] + blocks.shape[-2:-1], ignore_index, np.int64)
+    best = np.full(blocks.shape[:-3] + blocks.shape[-2:-1], voters[0], np.int64)
+    best_count = np.zeros(best.shape, np.int64)
+    for value in voters:  # ascending, so '>=' hands ties to the higher label
+        count = (blocks == value).sum(axis=(-3, -1))
+        wins = (count >= best_count) & (count > 0)
+        best[wins], best_count[wins] = value, count[wins]
+    if ignore_index is not None:
+        best[best_count == 0] = ignore_index
+    return best
+
+
+def upsample(mask: np.ndarray, factor: Union[int, Tuple[int, int]], mode: str = 'nearest',
+             num_classes: Optional[int] = None) -> np.ndarray:
+    """Upsample a (..., H, W) label mask by integer factors (see :func:`resize_labels`).
 
     Args:
         mask: (..., H, W) labels.
         factor: k for both axes, or (ky, kx).
+        mode: one of :data:`UPSAMPLE_MODES`; 'nearest' is a block repeat.
+        num_classes: C for 'bilinear' (default: max label + 1).
 
     Returns:
         (..., H * ky, W * kx) labels.
     """
     ky, kx = (factor, factor) if np.isscalar(factor) else factor
     ky, kx = int(ky), int(kx)
-    if ky == 1 and kx == 1:
+    if ky < 1 or kx < 1:
+        raise ValueError(f'upsample: factors must be >= 1, got {factor}')
+    if mode == 'nearest':
+        return np.repeat(np.repeat(mask, ky, axis=-2), kx, axis=-1) if ky * kx > 1 else mask
+    h, w = np.shape(mask)[-2:]
+    return resize_labels(mask, (h * ky, w * kx), mode, num_classes)
+
+
+def resize_labels(mask: np.ndarray, size: Tuple[int, int], mode: str = 'nearest',
+                  num_classes: Optional[int] = None) -> np.ndarray:
+    """Resize a (..., H, W) label mask to ``size`` = (H', W').
+
+    Modes:
+        'nearest': output pixel i takes source cell floor(i H / H') (``F.interpolate``'s
+            'nearest'; a block repeat for integer factors).
+        'bilinear': the one-hot class maps are interpolated bilinearly (pixel centres,
+            ``align_corners=False``, edges clamped: ``F.interpolate``'s rule) and every
+            pixel takes the class of highest weight (ties: the lower class id), so
+            boundaries follow the cells' centres instead of their staircase. This is
+            mmseg's convention of resizing class scores, not labels, applied to a
+            one-hot mask. Needs labels in ``[0, num_classes)``.
+
+    Returns:
+        (..., H', W') labels ('bilinear': int64).
+    """
+    if mode not in UPSAMPLE_MODES:
+        raise ValueError(f'resize_labels: mode must be one of {UPSAMPLE_MODES}, got '
+                         f'{mode!r}')
+    mask = np.asarray(mask)
+    (h, w), (out_h, out_w) = mask.shape[-2:], (int(size[0]), int(size[1]))
+    if (h, w) == (out_h, out_w):
         return mask
-    return np.repeat(np.repeat(mask, ky, axis=-2), kx, axis=-1)
+    if mode == 'nearest':
+        rows = (np.arange(out_h) * h) // out_h
+        cols = (np.arange(out_w) * w) // out_w
+        return mask[..., rows[:, None], cols[None, :]]
+    return _bilinear_labels(mask, (out_h, out_w), num_classes)
+
+
+def _interpolation(size: int, out: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source cells (i0, i1) and weight w of cell i1 for each of ``out`` output pixels
+    (bilinear, align_corners=False, edges clamped)."""
+    centre = (np.arange(out) + 0.5) * (size / out) - 0.5
+    low = np.floor(centre)
+    weight = np.where(centre < 0, 0.0, centre - low)
+    i0 = np.clip(low.astype(np.int64), 0, size - 1)
+    return i0, np.minimum(i0 + 1, size - 1), weight
+
+
+def _bilinear_labels(mask: np.ndarray, size: Tuple[int, int], num_classes: Optional[int]
+                     ) -> np.ndarray:
+    """(..., H, W) labels -> (..., *size) int64 by one-hot bilinear + argmax."""
+    if mask.size == 0:
+        return np.zeros(mask.shape[:-2] + tuple(size), np.int64)
+    labels = mask.astype(np.int64, copy=False)
+    classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
+    if labels.min() < 0 or labels.max() >= classes:
+        raise ValueError(f"resize_labels('bilinear'): labels must lie in [0, {classes}), "
+                         f'got {int(labels.min())}..{int(labels.max())}')
+    y0, y1, wy = _interpolation(labels.shape[-2], size[0])
+    x0, x1, wx = _interpolation(labels.shape[-1], size[1])
+    best = np.zeros(labels.shape[:-2] + tuple(size), np.int64)
+    best_score = np.full(best.shape, -1.0)
+    for c in range(classes):
+        hot = (labels == c).astype(np.float64)
+        rows = hot[..., y0, :] * (1 - wy)[:, None] + hot[..., y1, :] * wy[:, None]
+        score = rows[..., x0] * (1 - wx) + rows[..., x1] * wx
+        wins = score > best_score  # strict: ties keep the lower class
+        best[wins], best_score[wins] = c, score[wins]
+    return best
 
 
 def remap_labels(mask: np.ndarray, label_map: Optional[Mapping[int, int]]) -> np.ndarray:

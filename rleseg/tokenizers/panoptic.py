@@ -61,6 +61,7 @@ class PanopticRLETokenizer(RLETokenizer):
     """
 
     SCHEMES: Tuple[str, ...] = ('instance', 'classwise')
+    UPSAMPLE_MODES: Tuple[str, ...] = ('nearest', )  # instance ids have no bilinear
     default_task = 'panoptic'
     group_field = 'class'
 

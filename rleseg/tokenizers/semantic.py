@@ -28,8 +28,8 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .masks import (SUBSAMPLE_MODES, check_labels, clean_labels, remap_labels, subsample,
-                    upsample)
+from .masks import (SUBSAMPLE_MODES, UPSAMPLE_MODES, check_labels, clean_labels,
+                    remap_labels, resize_labels, subsample, upsample)
 from .runs import (Runs, check_order, extract_runs, flatten, ordered_shape, paint_runs,
                    split_runs, unflatten)
 from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, Framed, find_windows,
@@ -68,12 +68,17 @@ class RLETokenizer:
         eos_weight: loss weight of EOS (default: ``pad_weight``, as the paper's PAD-as-EOS).
         ignore_index: label that never becomes a run (decodes as background).
         label_map: optional {old: new} label remapping applied before anything else.
-        subsample: optional dict(factor=k, mode='nearest'|'any'): inputs are (S*k) per side.
+        subsample: optional dict(factor=k, mode='nearest'|'any'|'majority'): inputs are
+            (S*k) per side (see :func:`rleseg.tokenizers.masks.subsample`).
+        upsample: how a decoded S x S mask returns to (S*k) per side: 'nearest' (block
+            repeat, the paper's) or 'bilinear' (one-hot class maps interpolated, then
+            argmax; see :func:`rleseg.tokenizers.masks.upsample`).
         task: task token name (default per scheme family: 'semantic', 'video', 'panoptic').
         vocab_size: total ids; default the minimum the layout needs. Validated.
     """
 
     SCHEMES: Tuple[str, ...] = CODINGS
+    UPSAMPLE_MODES: Tuple[str, ...] = UPSAMPLE_MODES
     default_task = 'semantic'
 
     def __init__(self, scheme: str = 'mc', mask_size: Union[int, Sequence[int]] = 80,
@@ -82,8 +87,8 @@ class RLETokenizer:
                  max_seq_len: int = 512, pad_weight: float = 0.1,
                  eos_weight: Optional[float] = None, ignore_index: Optional[int] = 255,
                  label_map: Optional[Mapping[int, int]] = None,
-                 subsample: Optional[Mapping] = None, task: Optional[str] = None,
-                 vocab_size: Optional[int] = None) -> None:
+                 subsample: Optional[Mapping] = None, upsample: str = 'nearest',
+                 task: Optional[str] = None, vocab_size: Optional[int] = None) -> None:
         name = type(self).__name__
         if scheme not in self.SCHEMES:
             raise ValueError(f'{name}: unknown scheme {scheme!r}; expected one of '
@@ -115,6 +120,10 @@ class RLETokenizer:
             raise ValueError(f'{name}: subsample must be dict(factor>=1, mode in '
                              f'{SUBSAMPLE_MODES}), got {subsample}')
         self.subsample_cfg = dict(factor=int(sub['factor']), mode=sub['mode'])
+        if upsample not in self.UPSAMPLE_MODES:
+            raise ValueError(f'{name}: upsample must be one of {self.UPSAMPLE_MODES}, got '
+                             f'{upsample!r}')
+        self.upsample_mode = upsample
         self.task = task or self.default_task
         if self.task not in TASKS:
             raise ValueError(f'{name}: task must be one of {TASKS}, got {self.task!r}')
@@ -254,8 +263,8 @@ class RLETokenizer:
                     pad_weight=self.pad_weight, eos_weight=self.eos_weight,
                     ignore_index=self.ignore_index,
                     label_map={str(k): v for k, v in self.label_map.items()},
-                    subsample=dict(self.subsample_cfg), task=self.task,
-                    vocab_size=self._vocab_size)
+                    subsample=dict(self.subsample_cfg), upsample=self.upsample_mode,
+                    task=self.task, vocab_size=self._vocab_size)
 
     # ------------------------------------------------------------------ masks
     def subsample(self, mask: np.ndarray) -> np.ndarray:
@@ -263,9 +272,14 @@ class RLETokenizer:
         return subsample(np.asarray(mask), self.factor, self.subsample_cfg['mode'],
                          self.ignore_index)
 
-    def upsample(self, mask: np.ndarray) -> np.ndarray:
-        """(..., S, S) -> (..., S*k, S*k), nearest."""
-        return upsample(np.asarray(mask), self.factor)
+    def upsample(self, mask: np.ndarray, size: Optional[Tuple[int, int]] = None
+                 ) -> np.ndarray:
+        """(..., S, S) decoded labels -> (..., *size) by the configured rule (``upsample``);
+        ``size`` defaults to (S*k, S*k)."""
+        mask = np.asarray(mask)
+        if size is None:
+            return upsample(mask, self.factor, self.upsample_mode, self.num_run_classes)
+        return resize_labels(mask, size, self.upsample_mode, self.num_run_classes)
 
     def prepare(self, mask: np.ndarray, batched: bool = False) -> np.ndarray:
         """Input mask -> remapped, subsampled, cleaned labels in [0, C) (ignore -> 0).

@@ -32,6 +32,25 @@ def test_a_coarser_grid_has_a_lower_ceiling():
     assert ceilings[16] < ceilings[4] < 100.0
 
 
+def test_majority_subsampling_and_bilinear_upsampling_raise_the_ceiling():
+    """On discs the top-left pixel shifts the mask by (k - 1) / 2 pixels and block repeat
+    leaves staircases; block majority and bilinear upsampling remove both."""
+    masks = _discs(6)
+    base = dict(scheme='lac', mask_size=16, num_classes=2, max_length=16, max_seq_len=4096)
+    ceilings = [ceiling_mdice(build_tokenizer(dict(base, subsample=dict(factor=4, mode=sub),
+                                                   upsample=up)), masks, 2)
+                for sub, up in (('nearest', 'nearest'), ('majority', 'nearest'),
+                                ('majority', 'bilinear'))]
+    assert ceilings[0] < ceilings[1] < ceilings[2] < 100.0
+    # the derivation keeps both rules of its base and scores its candidates with them
+    derived = derive_tokenizer(masks, num_classes=2, base=dict(
+        scheme='lac', starts='2d', subsample=dict(mode='majority'), upsample='bilinear'))
+    assert derived.tokenizer['subsample']['mode'] == 'majority'
+    assert derived.tokenizer['upsample'] == 'bilinear'
+    at_16 = [c for c in derived.candidates if c.mask_size == 16]
+    assert at_16 and at_16[0].ceiling_mdice == pytest.approx(ceilings[2])
+
+
 def test_derivation_keeps_the_ceiling_and_covers_the_lengths():
     masks = _discs(20)
     derived = derive_tokenizer(masks, num_classes=2, min_ceiling_dice=95.0)

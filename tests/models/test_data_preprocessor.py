@@ -20,9 +20,14 @@ PRE = dict(type='Pix2SeqDataPreProcessor', mean=[128.0] * 3, std=[64.0] * 3, siz
            pad_val=0, seg_pad_val=255)
 
 
-def build(pre=None, **overrides):
+# the paper's resampling (top-left pixel, block repeat) and the smooth one
+RESAMPLING = [dict(), dict(subsample=dict(factor=4, mode='majority'), upsample='bilinear')]
+
+
+def build(pre=None, tok=None, **overrides):
     torch.manual_seed(0)
-    return MODELS.build(tiny_model_cfg(TOK, data_preprocessor=dict(PRE, **(pre or {})),
+    return MODELS.build(tiny_model_cfg(dict(TOK, **(tok or {})),
+                                       data_preprocessor=dict(PRE, **(pre or {})),
                                        **overrides))
 
 
@@ -132,7 +137,8 @@ def test_bad_setups_are_one_line_errors():
 
 
 def _oracle_expected(tok, mask_at_input, ori_shape):
-    """Tokenize -> decode -> upsample -> nearest resize to ori_shape, by hand."""
+    """Tokenize -> decode -> upsample (the tokenizer's rule) -> nearest resize to
+    ori_shape, by hand."""
     decoded, _ = tok.decode(tok.encode(mask_at_input).tokens)
     up = torch.from_numpy(tok.upsample(decoded).astype(np.int64))[None, None].float()
     return F.interpolate(up, size=ori_shape, mode='nearest')[0, 0].long()
@@ -143,8 +149,10 @@ def _dice(pred, gt):
     return float(2 * inter / ((pred > 0).sum() + (gt > 0).sum()))
 
 
-def test_oracle_predicts_the_tokenizer_round_trip_whole():
-    model = build(test_cfg=dict(mode='whole', oracle=True, sampling=dict(strategy='greedy')))
+@pytest.mark.parametrize('resampling', RESAMPLING)
+def test_oracle_predicts_the_tokenizer_round_trip_whole(resampling):
+    model = build(tok=resampling,
+                  test_cfg=dict(mode='whole', oracle=True, sampling=dict(strategy='greedy')))
     rng = np.random.default_rng(5)
     mask = blob_mask(rng, 80, 3)[:60]
     data = model.data_preprocessor(batch([mask], img_shape=(P, P)), training=False)
@@ -152,13 +160,19 @@ def test_oracle_predicts_the_tokenizer_round_trip_whole():
     pred = sample.pred_sem_seg.data[0]
     expected = _oracle_expected(model.tokenizer, resized(mask, P, P), mask.shape)
     assert torch.equal(pred, expected)
+    if resampling:   # the tokenizer's rule is what shaped the prediction
+        decoded, _ = model.tokenizer.decode(sample.pred_tokens.numpy())
+        assert not np.array_equal(model.tokenizer.upsample(decoded),
+                                  np.repeat(np.repeat(decoded, 4, 0), 4, 1))
     gt = torch.from_numpy(mask.astype(np.int64))
     assert _dice(pred, gt) == _dice(expected, gt) < 1.0          # the ceiling, not 100
     assert torch.equal(sample.pred_tokens, sample.gt_tokens)    # the same tokens
 
 
-def test_oracle_runs_the_sliding_grid_over_the_ground_truth():
-    model = build(test_cfg=dict(mode='slide', crop_size=(P, P), stride=(P, P), oracle=True,
+@pytest.mark.parametrize('resampling', RESAMPLING)
+def test_oracle_runs_the_sliding_grid_over_the_ground_truth(resampling):
+    model = build(tok=resampling,
+                  test_cfg=dict(mode='slide', crop_size=(P, P), stride=(P, P), oracle=True,
                                 sampling=dict(strategy='greedy')))
     mask = blob_mask(np.random.default_rng(6), 2 * P, 3)
     data = model.data_preprocessor(batch([mask]), training=False)
