@@ -1,9 +1,12 @@
 # Ablation baseline on the real nuclei crops: p2s_rle_nuclei_tiny with every lever off,
 # as the tiny token model shipped before the p2s-ablation suite (8 x 8 feature-grid
 # memory, no dropout, no drop-path, learned (row, column) start tokens, no pointers,
-# flips only). The lever configs of this folder build on it.
+# the spec's resampling (top-left pixel, block repeat), flips only). The lever configs of
+# this folder build on it.
 _base_ = ['../p2s_rle_nuclei_tiny.py']
 plain = dict(dropout=0.0, drop_path=0.0)
-model = dict(tokenizer=dict(starts='2d'), memory_size=None, coordinate_embed=None,
+model = dict(tokenizer=dict(starts='2d', subsample=dict(factor=4, mode='nearest'),
+                            upsample='nearest'),
+             memory_size=None, coordinate_embed=None,
              coordinate_pointer=False, length_pointer=False, encoder=plain, decoder=plain)
 train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))

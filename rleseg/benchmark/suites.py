@@ -61,7 +61,8 @@ SUITES: Dict[str, Suite] = {
                           'reg_grid_pointer', 'reg_grid_pointer_aux', 'reg_grid_pointer_aug',
                           'reg_grid_pointer_smooth', 'reg_grid_pointer_flat',
                           'reg_grid_pointer_end', 'reg_grid_pointer_end_aug',
-                          'reg_grid_pointer_end_aug_s32'))
+                          'reg_grid_pointer_end_aug_s32', 'reg_grid_pointer_end_aug_majority',
+                          'reg_grid_pointer_end_aug_majority_bilinear'))
               + ('mask2former_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord'))
@@ -70,7 +71,9 @@ SUITES: Dict[str, Suite] = {
               True, 'the token model\'s levers on the real nuclei crops (configs/'
               'p2s_ablation: plain = levers off, reg = + dropout / drop-path, grid = + '
               'mask-grid memory, pointer = + coordinates scored against the memory, end = '
-              '+ flat starts and run lengths scored at the run\'s end cell; '
+              '+ flat starts and run lengths scored at the run\'s end cell, majority / '
+              'bilinear = the mask subsampled by block majority / decoded masks upsampled '
+              'bilinearly; '
               'reg_grid_m2f_backbone starts from the Mask2Former backbone trained just '
               'before it; *_nuclei_aug = the dense baselines with the same augmentation), '
               'CPU; run with --iters and --seeds'),
