@@ -6,6 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
 PARADIGMS = ('p2s_rle', 'unet', 'deeplabv3plus', 'mask2former')
@@ -59,6 +60,10 @@ def test_a_folder_dataset_runs_every_paradigm(tmp_path, benchmark_tool, capsys):
     assert not report['test_split']['generated'] and 'real data' in out
     token = report['models'][0]
     assert token['eval']['ceiling']['mDice'] > 50.0      # the derived tokenizer's ceiling
+    model = Config.fromfile(str(work / 'configs' / 'p2s_rle_cells.py')).model
+    tok = model.tokenizer        # the measured resampling, the derived factor
+    assert tok.subsample.mode == 'majority' and tok.upsample == 'bilinear'
+    assert tok.subsample.factor * tok.mask_size == model.data_preprocessor.size[0]
     for name in names:  # the composed configs are kept for reruns with tools/train.py
         assert (work / 'configs' / f'{name}.py').is_file()
 
