@@ -184,10 +184,12 @@ def _bilinear_labels(mask: np.ndarray, size: Tuple[int, int], num_classes: Optio
                          f'got {int(labels.min())}..{int(labels.max())}')
     y0, y1, wy = _interpolation(labels.shape[-2], size[0])
     x0, x1, wx = _interpolation(labels.shape[-1], size[1])
+    wy, wx = wy.astype(np.float32), wx.astype(np.float32)
     best = np.zeros(labels.shape[:-2] + tuple(size), np.int64)
-    best_score = np.full(best.shape, -1.0)
-    for c in range(classes):
-        hot = (labels == c).astype(np.float64)
+    best_score = np.full(best.shape, -1.0, np.float32)
+    # an absent class scores 0 everywhere and some present class scores >= 1/4
+    for c in np.unique(labels):
+        hot = (labels == c).astype(np.float32)
         rows = hot[..., y0, :] * (1 - wy)[:, None] + hot[..., y1, :] * wy[:, None]
         score = rows[..., x0] * (1 - wx) + rows[..., x1] * wx
         wins = score > best_score  # strict: ties keep the lower class
