@@ -80,27 +80,49 @@ def subsample(mask: np.ndarray, factor: int, mode: str = 'nearest',
                          f'factor {k}')
     if mode == 'nearest':
         return np.ascontiguousarray(mask[..., ::k, ::k])
-    blocks = mask.reshape(mask.shape[:-2] + (p // k, k, q // k, k))
     if mode == 'majority':
-        return _block_majority(blocks, ignore_index).astype(mask.dtype)
+        return _block_majority(mask, k, ignore_index).astype(mask.dtype)
     if ignore_index is None:
-        return blocks.max(axis=(-3, -1))
-    wide = blocks.astype(np.int64)
-    voted = np.where(wide == ignore_index, -1, wide).max(axis=(-3, -1))
+        return _block_reduce(mask, k, np.maximum)
+    wide = mask.astype(np.int16 if mask.dtype.kind in 'ub' and mask.dtype.itemsize == 1
+                       else np.int64)
+    voted = _block_reduce(np.where(wide == ignore_index, -1, wide), k, np.maximum)
     return np.where(voted < 0, ignore_index, voted).astype(mask.dtype)
 
 
-def _block_majority(blocks: np.ndarray, ignore_index: Optional[int]) -> np.ndarray:
-    """(..., S, k, T, k) label blocks -> (..., S, T) int64 most frequent label of each
+def _block_reduce(array: np.ndarray, k: int, ufunc: np.ufunc,
+                  dtype: Optional[type] = None) -> np.ndarray:
+    """(..., S k, T k) -> (..., S, T): ``ufunc`` over every k x k block, first over the k
+    rows of a block row (whole rows at a time), then over each k columns (reduceat):
+    several times faster than one reduction over a (..., S, k, T, k) view."""
+    p, q = array.shape[-2:]
+    rows = ufunc.reduce(array.reshape(array.shape[:-2] + (p // k, k, q)), axis=-2,
+                        dtype=dtype)
+    return ufunc.reduceat(rows, np.arange(0, q, k), axis=-1)
+
+
+def _labels_present(mask: np.ndarray) -> np.ndarray:
+    """Sorted distinct labels of ``mask`` (a counting pass for 8 / 16-bit unsigned
+    masks, instead of :func:`np.unique`'s sort)."""
+    if mask.dtype.kind in 'ub' and mask.dtype.itemsize <= 2 and mask.size:
+        return np.flatnonzero(np.bincount(mask.reshape(-1).view(
+            np.uint8 if mask.dtype.kind == 'b' else mask.dtype)))
+    return np.unique(mask)
+
+
+def _block_majority(mask: np.ndarray, k: int, ignore_index: Optional[int]) -> np.ndarray:
+    """(..., S k, T k) labels -> (..., S, T) int64 most frequent label of each k x k
     block (ties: the higher label; ``ignore_index`` votes only in all-ignore blocks)."""
-    labels = np.unique(blocks)
-    voters = [v for v in labels if ignore_index is None or v != ignore_index]
+    shape = mask.shape[:-2] + (mask.shape[-2] // k, mask.shape[-1] // k)
+    voters = [v for v in _labels_present(mask) if ignore_index is None or v != ignore_index]
     if not voters:
-        return np.full(blocks.shape[:-3] + blocks.shape[-2:-1], ignore_index, np.int64)
-    best = np.full(blocks.shape[:-3] + blocks.shape[-2:-1], voters[0], np.int64)
-    best_count = np.zeros(best.shape, np.int64)
+        return np.full(shape, ignore_index, np.int64)
+    count_dtype = np.uint16 if k * k < 2 ** 16 else np.int64
+    best = np.full(shape, voters[0], np.int64)
+    best_count = np.zeros(shape, count_dtype)
     for value in voters:  # ascending, so '>=' hands ties to the higher label
-        count = (blocks == value).sum(axis=(-3, -1))
+        hot = (mask == value).view(np.uint8)
+        count = _block_reduce(hot, k, np.add, count_dtype)
         wins = (count >= best_count) & (count > 0)
         best[wins], best_count[wins] = value, count[wins]
     if ignore_index is not None:
@@ -184,16 +206,16 @@ def _bilinear_labels(mask: np.ndarray, size: Tuple[int, int], num_classes: Optio
                          f'got {int(labels.min())}..{int(labels.max())}')
     y0, y1, wy = _interpolation(labels.shape[-2], size[0])
     x0, x1, wx = _interpolation(labels.shape[-1], size[1])
-    wy, wx = wy.astype(np.float32), wx.astype(np.float32)
+    wy, wx = wy.astype(np.float32)[:, None], wx.astype(np.float32)
     best = np.zeros(labels.shape[:-2] + tuple(size), np.int64)
     best_score = np.full(best.shape, -1.0, np.float32)
     # an absent class scores 0 everywhere and some present class scores >= 1/4
     for c in np.unique(labels):
         hot = (labels == c).astype(np.float32)
-        rows = hot[..., y0, :] * (1 - wy)[:, None] + hot[..., y1, :] * wy[:, None]
-        score = rows[..., x0] * (1 - wx) + rows[..., x1] * wx
-        wins = score > best_score  # strict: ties keep the lower class
-        best[wins], best_score[wins] = c, score[wins]
+        rows = np.take(hot, y0, axis=-2) * (1 - wy) + np.take(hot, y1, axis=-2) * wy
+        score = np.take(rows, x0, axis=-1) * (1 - wx) + np.take(rows, x1, axis=-1) * wx
+        best = np.where(score > best_score, c, best)  # strict: ties keep the lower class
+        best_score = np.maximum(best_score, score)
     return best
 
 
