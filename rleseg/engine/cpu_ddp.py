@@ -7,13 +7,15 @@ while initialising the process group and wraps the model with
 its own initialisation) and :class:`CPUDistributedDataParallel` wraps the model without
 device ids and with SyncBN reverted to BN. ``tools/train.py`` / ``tools/test.py`` set
 both up through :func:`rleseg.engine.load_config`; GPU runs are untouched. The group
-is destroyed at interpreter exit (:func:`destroy_cpu_distributed`): gloo's worker threads
-left alive into interpreter finalisation can abort the process ("terminate called
-without an active exception", SIGABRT) after a successful run.
+is destroyed at interpreter exit (:func:`destroy_cpu_distributed`) once every rank got
+there: gloo's worker threads left alive into interpreter finalisation, or a peer tearing
+its side down first, can abort a process ("terminate called without an active
+exception", SIGABRT) after a successful run.
 """
 from __future__ import annotations
 
 import atexit
+from datetime import timedelta
 
 import torch
 import torch.distributed as torch_dist
@@ -46,7 +48,19 @@ def init_cpu_distributed(launcher: str) -> bool:
     return True
 
 
-def destroy_cpu_distributed() -> None:
-    """Destroy the default process group if it is still there (no-op otherwise)."""
-    if torch_dist.is_available() and torch_dist.is_initialized():
+def destroy_cpu_distributed(timeout_s: float = 60.0) -> None:
+    """Wait for every rank, then destroy the default process group (no-op without one).
+
+    Args:
+        timeout_s: the longest wait (seconds) for the other ranks. A rank that failed or
+            hangs never arrives: the group is then destroyed without it, and torchrun
+            reports that rank's own error.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    try:
+        torch_dist.monitored_barrier(timeout=timedelta(seconds=timeout_s))
+    except RuntimeError:
+        pass  # a missing rank: its own failure is the error worth reporting
+    finally:
         torch_dist.destroy_process_group()

@@ -126,6 +126,35 @@ def test_cpu_process_group_is_destroyed_at_exit():
     assert result.returncode == 0 and result.stdout.strip() == 'ok', result.stderr[-2000:]
 
 
+def test_cpu_process_group_exit_waits_for_peers_but_not_forever():
+    """At exit a rank waits for its peers before tearing gloo down (a peer torn down
+    first can abort the other, SIGABRT, after a successful run), but a peer that never
+    arrives (failed or hung) does not hold it: the wait is bounded by its timeout."""
+    code = (
+        'import os, sys, time, torch.distributed as dist\n'
+        'from rleseg.engine import cpu_ddp\n'
+        'assert cpu_ddp.init_cpu_distributed("pytorch")\n'
+        'if os.environ["RANK"] == "1":\n'
+        '    time.sleep(float(sys.argv[1]))  # never reaches the barrier in time\n'
+        'start = time.monotonic()\n'
+        'cpu_ddp.destroy_cpu_distributed(timeout_s=2)\n'
+        'assert not dist.is_initialized()\n'
+        'print(f"ok {time.monotonic() - start:.1f}")\n')
+    port = str(_free_port())
+    ranks = [subprocess.Popen(
+        [sys.executable, '-c', code, '60' if rank else '0'], cwd=REPO, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, 'RANK': str(rank), 'WORLD_SIZE': '2', 'LOCAL_RANK': str(rank),
+             'MASTER_ADDR': '127.0.0.1', 'MASTER_PORT': port}) for rank in (0, 1)]
+    try:
+        out, err = ranks[0].communicate(timeout=60)
+    finally:
+        ranks[1].kill()
+        ranks[1].communicate()
+    assert ranks[0].returncode == 0 and out.startswith('ok '), err[-2000:]
+    assert 2.0 <= float(out.split()[1]) < 30.0, out
+
+
 def _fails_in_one_line(args: list[str], cwd=REPO, env: dict | None = None) -> str:
     """Run a tool that must fail: exit status 1, one ``error:`` line, no traceback."""
     result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600,
