@@ -62,11 +62,12 @@ SUITES: Dict[str, Suite] = {
                           'reg_grid_pointer_smooth', 'reg_grid_pointer_flat',
                           'reg_grid_pointer_end', 'reg_grid_pointer_end_aug',
                           'reg_grid_pointer_end_aug_s32', 'reg_grid_pointer_end_aug_majority',
-                          'reg_grid_pointer_end_aug_majority_bilinear'))
+                          'reg_grid_pointer_end_aug_majority_bilinear', 'shipped_wide',
+                          'shipped_deep', 'shipped_smooth'))
               + ('mask2former_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord'))
-              + tuple(f'p2s_ablation/{model}_nuclei_aug_tiny'
+              + tuple(f'p2s_ablation/{model}_nuclei_flip_tiny'
                       for model in ('unet', 'deeplabv3plus', 'mask2former')),
               True, 'the token model\'s levers on the real nuclei crops (configs/'
               'p2s_ablation: plain = levers off, reg = + dropout / drop-path, grid = + '
@@ -74,9 +75,24 @@ SUITES: Dict[str, Suite] = {
               '+ flat starts and run lengths scored at the run\'s end cell, majority / '
               'bilinear = the mask subsampled by block majority / decoded masks upsampled '
               'bilinearly; '
+              'shipped_* = the shipped p2s_rle_nuclei_tiny plus one lever: wide = d 128, deep '
+              '= 4 + 4 layers, smooth = label smoothing 0.1 and weight decay 0.05; '
               'reg_grid_m2f_backbone starts from the Mask2Former backbone trained just '
-              'before it; *_nuclei_aug = the dense baselines with the same augmentation), '
-              'CPU; run with --iters and --seeds'),
+              'before it; *_nuclei_flip = the dense baselines with flips only, the pipeline of '
+              'the token configs without aug), CPU; run with --iters and --seeds'),
+        Suite('p2s-ablation-demo', tuple(
+            f'p2s_ablation/p2s_rle_ipsc_{lever}_tiny'
+            for lever in ('plain', 'reg_grid', 'reg_grid_pointer', 'reg_grid_pointer_end',
+                          'reg_grid_pointer_majority_bilinear', 'aug', 'end_aug'))
+              + _grid('ipsc', '_tiny')[1:] + tuple(
+            f'p2s_ablation/{model}_ipsc_flip_tiny'
+            for model in ('unet', 'deeplabv3plus', 'mask2former')),
+              True, 'the token model\'s levers on the generated IPSC-like demo (configs/'
+              'p2s_ablation, names as in p2s-ablation; aug = reg_grid_pointer_majority_'
+              'bilinear with the strong augmentation, end_aug = + flat starts and the '
+              'run-end pointer, the shipped p2s_rle_ipsc_tiny; the dense baselines as '
+              'shipped, with the augmentation, and *_ipsc_flip with flips only), CPU; run '
+              'with --iters and --seeds'),
         Suite('paradigms', (), True,
               'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),
         Suite('ipsc', _grid('ipsc'), False,

@@ -53,6 +53,13 @@ def test_suites_and_config_resolution():
         resolve_models('nope')
 
 
+@pytest.mark.parametrize('suite', sorted(SUITES))
+def test_every_config_a_suite_names_exists(suite):
+    missing = [name for name in SUITES[suite].configs
+               if resolve_config(name).config is None]
+    assert missing == [], f'suite {suite!r} names configs that do not exist: {missing}'
+
+
 def test_atomic_json_refuses_nan_and_leaves_no_temporary(tmp_path):
     path = str(tmp_path / 'r.json')
     atomic_write_json(path, {'a': 1.5})
