@@ -84,15 +84,17 @@ SUITES: Dict[str, Suite] = {
             f'p2s_ablation/p2s_rle_ipsc_{lever}_tiny'
             for lever in ('plain', 'reg_grid', 'reg_grid_pointer', 'reg_grid_pointer_end',
                           'reg_grid_pointer_majority_bilinear', 'aug', 'end_aug'))
-              + _grid('ipsc', '_tiny')[1:] + tuple(
-            f'p2s_ablation/{model}_ipsc_flip_tiny'
-            for model in ('unet', 'deeplabv3plus', 'mask2former')),
+              + _grid('ipsc', '_tiny')[1:] + _grid('ipsc', '_aug_tiny')[1:],
               True, 'the token model\'s levers on the generated IPSC-like demo (configs/'
               'p2s_ablation, names as in p2s-ablation; aug = reg_grid_pointer_majority_'
               'bilinear with the strong augmentation, end_aug = + flat starts and the '
-              'run-end pointer, the shipped p2s_rle_ipsc_tiny; the dense baselines as '
-              'shipped, with the augmentation, and *_ipsc_flip with flips only), CPU; run '
+              'run-end pointer, i.e. p2s_rle_ipsc_aug_tiny) and the dense baselines with '
+              'flips (*_ipsc_tiny) and with the augmentation (*_ipsc_aug_tiny), CPU; run '
               'with --iters and --seeds'),
+        Suite('demo-aug', _grid('ipsc', '_aug_tiny'), True,
+              'tiny models on the generated IPSC-like demo data, every one with the strong '
+              'augmentation (zoom, 8 flips / rotations, intensity), for longer schedules '
+              '(README: --iters 4000 --seeds 0 1 2), CPU'),
         Suite('paradigms', (), True,
               'the four paradigms (tiny models) on the dataset config of --dataset, CPU'),
         Suite('ipsc', _grid('ipsc'), False,

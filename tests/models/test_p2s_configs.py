@@ -24,6 +24,7 @@ ALL_CONFIGS = sorted(glob('configs/*.py'))
 SAME_DATA = {'p2s_rle_ipsc': 'unet_ipsc', 'p2s_rle_aris': 'deeplabv3plus_aris',
              'p2s_rle_ipsc_tiny': 'mask2former_ipsc_tiny', 'p2s_rle_aris_tiny': 'unet_aris_tiny',
              'p2s_rle_ipsc_panoptic': 'mask2former_ipsc_panoptic',
+             'p2s_rle_ipsc_aug_tiny': 'unet_ipsc_aug_tiny',
              'p2s_rle_ipsc_panoptic_tiny': 'unet_ipsc_panoptic_tiny'}
 
 

@@ -1,6 +1,0 @@
-# The dense baseline on the IPSC-like demo as shipped before the strong augmentation
-# became the demo default (2026-12-06): flips only (the demo base's train_pipeline), the
-# pipeline the IPSC p2s-ablation token configs start from. (The 2026-12-06 results name
-# the augmented runs deeplabv3plus_ipsc_aug_tiny: the shipped deeplabv3plus_ipsc_tiny since.)
-_base_ = ['../deeplabv3plus_ipsc_tiny.py']
-train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))
