@@ -4,7 +4,7 @@
 # test = frames 0-3 (12 items; paper 0-15), train_early = 4-11 (24; paper 16-53),
 # train_late = 12-23 (36; paper 54-126). Frames are resized to 64x64 and used whole
 # (P = R = 64), sized for a 2-core CPU.
-_base_ = ['./ipsc.py']
+_base_ = ['./ipsc.py', './strong_augment.py']
 
 data_root = 'data/ipsc_demo'
 image_size = (64, 64)
@@ -17,20 +17,13 @@ train_augment = [
     dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
 ]
 train_pipeline = _base_.train_pipeline[:2] + train_augment + _base_.train_pipeline[-1:]
-# Stronger augmentation for small data (p2s-ablation lever e, the nuclei base's recipe):
-# zoom-in jitter x1-1.5 cropped back to 64 x 64, all 8 flips / 90-degree rotations,
-# brightness and contrast jitter. It pays only with longer schedules: the *_ipsc_aug_tiny
+# Stronger augmentation for small data (p2s-ablation lever e; strong_augment.py, the
+# nuclei base's recipe). It pays only with longer schedules: the *_ipsc_aug_tiny
 # configs train every paradigm with it (`--suite demo-aug`, README: 4,000 iterations),
 # while the 200-iteration demo keeps flips, where the augmentation would cost Mask2Former
 # 8 mDice points.
-train_pipeline_strong = _base_.train_pipeline[:2] + [
-    dict(type='RandomResize', scale=image_size, ratio_range=(1.0, 1.5), keep_ratio=False),
-    dict(type='RandomCrop', crop_size=image_size[::-1]),
-    dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
-    dict(type='RandomRotFlip', rotate_prob=0.0, flip_prob=1.0),
-    dict(type='PhotoMetricDistortion', brightness_delta=24, contrast_range=(0.75, 1.25),
-         saturation_range=(1.0, 1.0), hue_delta=1),
-] + _base_.train_pipeline[-1:]
+train_pipeline_strong = (_base_.train_pipeline[:2] + _base_.strong_augment
+                         + _base_.train_pipeline[-1:])
 test_pipeline = _base_.test_pipeline[:1] + [
     dict(type='Resize', scale=image_size, keep_ratio=False)] + _base_.test_pipeline[2:]
 

@@ -10,7 +10,7 @@
 # augmentation, train_pipeline_strong below (its effect on each paradigm, 3 seeds x 1,500
 # iterations, is in the README); train_pipeline (flips only) is what the p2s-ablation
 # configs start from.
-_base_ = ['./folder.py']
+_base_ = ['./folder.py', './strong_augment.py']
 
 data_root = 'data/nuclei'
 classes = ('background', 'nucleus')
@@ -22,20 +22,10 @@ train_prefix = dict(img_path='img_dir/train', seg_map_path='ann_dir/train',
 test_prefix = dict(img_path='img_dir/test', seg_map_path='ann_dir/test',
                    inst_map_path='inst_dir/test')
 
-# Stronger augmentation for small data (p2s-ablation lever e), the default train
-# pipeline of every paradigm on these crops: zoom-in jitter x1-1.5 cropped back to
-# 64 x 64, all 8 flips / 90-degree rotations, brightness and contrast jitter.
-train_pipeline_strong = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadSegAnnotations'),
-    dict(type='RandomResize', scale=image_size, ratio_range=(1.0, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=image_size[::-1]),
-    dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
-    dict(type='RandomRotFlip', rotate_prob=0.0, flip_prob=1.0),
-    dict(type='PhotoMetricDistortion', brightness_delta=24, contrast_range=(0.75, 1.25),
-         saturation_range=(1.0, 1.0), hue_delta=1),
-    dict(type='PackSegInputs', meta_keys=_base_.meta_keys),
-]
+# Stronger augmentation for small data (p2s-ablation lever e; strong_augment.py), the
+# default train pipeline of every paradigm on these crops.
+train_pipeline_strong = [dict(type='LoadImageFromFile'), dict(type='LoadSegAnnotations')] + \
+    _base_.strong_augment + [dict(type='PackSegInputs', meta_keys=_base_.meta_keys)]
 
 metainfo = dict(classes=classes, palette=palette)
 train_dataloader = dict(
