@@ -63,7 +63,7 @@ SUITES: Dict[str, Suite] = {
                           'reg_grid_pointer_end', 'reg_grid_pointer_end_aug',
                           'reg_grid_pointer_end_aug_s32', 'reg_grid_pointer_end_aug_majority',
                           'reg_grid_pointer_end_aug_majority_bilinear', 'shipped_wide',
-                          'shipped_deep', 'shipped_smooth'))
+                          'shipped_deep', 'shipped_smooth', 'shipped_aux', 'shipped_attn0'))
               + ('mask2former_nuclei_tiny',) + tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('reg_grid_m2f_backbone', 'reg_aux', 'reg_aug', 'reg_coord'))
@@ -76,21 +76,24 @@ SUITES: Dict[str, Suite] = {
               'bilinear = the mask subsampled by block majority / decoded masks upsampled '
               'bilinearly; '
               'shipped_* = the shipped p2s_rle_nuclei_tiny plus one lever: wide = d 128, deep '
-              '= 4 + 4 layers, smooth = label smoothing 0.1 and weight decay 0.05; '
+              '= 4 + 4 layers, smooth = label smoothing 0.1 and weight decay 0.05, aux = the '
+              'FCN auxiliary head, attn0 = no dropout on the attention probabilities; '
               'reg_grid_m2f_backbone starts from the Mask2Former backbone trained just '
               'before it; *_nuclei_flip = the dense baselines with flips only, the pipeline of '
               'the token configs without aug), CPU; run with --iters and --seeds'),
         Suite('p2s-ablation-demo', tuple(
             f'p2s_ablation/p2s_rle_ipsc_{lever}_tiny'
             for lever in ('plain', 'reg_grid', 'reg_grid_pointer', 'reg_grid_pointer_end',
-                          'reg_grid_pointer_majority_bilinear', 'aug', 'end_aug'))
+                          'reg_grid_pointer_majority_bilinear', 'aug', 'end_aug',
+                          'end_aug_attn0', 'end_aug_attn0_s32'))
               + _grid('ipsc', '_tiny')[1:] + _grid('ipsc', '_aug_tiny')[1:],
               True, 'the token model\'s levers on the generated IPSC-like demo (configs/'
               'p2s_ablation, names as in p2s-ablation; aug = reg_grid_pointer_majority_'
               'bilinear with the strong augmentation, end_aug = + flat starts and the '
-              'run-end pointer, i.e. p2s_rle_ipsc_aug_tiny) and the dense baselines with '
-              'flips (*_ipsc_tiny) and with the augmentation (*_ipsc_aug_tiny), CPU; run '
-              'with --iters and --seeds'),
+              'run-end pointer, i.e. p2s_rle_ipsc_aug_tiny, attn0 = + no dropout on the '
+              'attention probabilities, s32 = + the 32 x 32 mask grid) and the dense '
+              'baselines with flips (*_ipsc_tiny) and with the augmentation '
+              '(*_ipsc_aug_tiny), CPU; run with --iters and --seeds'),
         Suite('demo-aug', _grid('ipsc', '_aug_tiny'), True,
               'tiny models on the generated IPSC-like demo data, every one with the strong '
               'augmentation (zoom, 8 flips / rotations, intensity), for longer schedules '

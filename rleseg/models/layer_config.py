@@ -1,8 +1,12 @@
 """Width and depth of the Pix2Seq transformer: one validated config per stack.
 
 ``encoder`` / ``decoder`` config dicts take ``num_layers``, ``num_heads``, ``mlp_dim``,
-``dropout`` and ``drop_path`` (missing keys: the paper's values, drop-path 0); the width
-is the model's ``d_model``. Bad values raise one line naming the option.
+``dropout``, ``attn_dropout`` and ``drop_path`` (missing keys: the paper's values,
+drop-path 0); the width is the model's ``d_model``. ``dropout`` acts on the residual
+branches, MLP and embeddings; ``attn_dropout`` on the attention probabilities (None: the
+rate of ``dropout``, rleseg's behaviour before the option existed; the Pix2Seq reference
+uses 0.0, which also lets PyTorch use its fused attention kernels). Bad values raise one
+line naming the option.
 """
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from typing import Mapping, Optional
 
 from .drop_path import check_rate
 
-PAPER_LAYERS = dict(num_layers=6, num_heads=8, mlp_dim=1024, dropout=0.1, drop_path=0.0)
+PAPER_LAYERS = dict(num_layers=6, num_heads=8, mlp_dim=1024, dropout=0.1, attn_dropout=None,
+                    drop_path=0.0)
 
 
 def _check_int(value, option: str, minimum: int) -> int:
@@ -53,5 +58,7 @@ def layer_config(cfg: Optional[Mapping], d_model: int, option: str,
                          f'd_model={d_model}')
     _check_int(out['mlp_dim'], f'{option}.mlp_dim', 1)
     out['dropout'] = check_rate(out['dropout'], f'{option}.dropout')
+    if out['attn_dropout'] is not None:
+        out['attn_dropout'] = check_rate(out['attn_dropout'], f'{option}.attn_dropout')
     out['drop_path'] = check_rate(out['drop_path'], f'{option}.drop_path')
     return out

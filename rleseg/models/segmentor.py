@@ -79,8 +79,10 @@ class Pix2SeqSegmentor(BaseSegmentor):
             derived from it; a ``Pix2SeqDataPreProcessor`` is bound to it (and an
             ``RLETokenize`` transform, if used, must have the same config).
         d_model: transformer width d (paper 256).
-        encoder: dict(num_layers, num_heads, mlp_dim, dropout, drop_path) (paper 6, 8,
-            1024, 0.1; ``drop_path``: per-sample stochastic depth of each layer, default 0).
+        encoder: dict(num_layers, num_heads, mlp_dim, dropout, attn_dropout, drop_path)
+            (paper 6, 8, 1024, 0.1; ``attn_dropout``: on the attention probabilities,
+            None = ``dropout``, Pix2Seq's reference 0.0; ``drop_path``: per-sample
+            stochastic depth of each layer, default 0; :mod:`.layer_config`).
         decoder: same keys for the decoder (paper 6, 8, 1024, 0.1).
         feature_index: which backbone output is tokenised (default the last).
         feature_channels: channels of that output (None: inferred by a dry run).

@@ -77,17 +77,21 @@ class TransformerEncoder(nn.Module):
         num_layers: number of layers (0 allowed: the encoder is then only a LayerNorm).
         num_heads: attention heads.
         mlp_dim: hidden size of the MLP.
-        dropout: dropout in attention and MLP.
+        dropout: dropout on the residual branches and in the MLP.
+        attn_dropout: dropout on the attention probabilities (None: ``dropout``).
     """
 
     def __init__(self, dim: int, num_layers: int, num_heads: int, mlp_dim: int,
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0, attn_dropout: Optional[float] = None) -> None:
         super().__init__()
         self.layers = nn.ModuleList([
             nn.TransformerEncoderLayer(dim, num_heads, mlp_dim, dropout, activation='gelu',
                                        batch_first=True, norm_first=True)
             for _ in range(num_layers)
         ])
+        if attn_dropout is not None:
+            for layer in self.layers:
+                layer.self_attn.dropout = attn_dropout
         self.norm = nn.LayerNorm(dim)
 
     def forward(self, tokens: Tensor) -> Tensor:
@@ -123,15 +127,23 @@ class KVCache:
 
 
 class DecoderLayer(nn.Module):
-    """Pre-norm decoder layer: causal self-attention, cross-attention, MLP."""
+    """Pre-norm decoder layer: causal self-attention, cross-attention, MLP.
 
-    def __init__(self, dim: int, num_heads: int, mlp_dim: int, dropout: float) -> None:
+    Args:
+        dim, num_heads, mlp_dim: sizes.
+        dropout: dropout on the residual branches and in the MLP.
+        attn_dropout: dropout on the attention probabilities (None: ``dropout``).
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_dim: int, dropout: float,
+                 attn_dropout: Optional[float] = None) -> None:
         super().__init__()
         if dim % num_heads != 0:
             raise ValueError(f'DecoderLayer: dim={dim} not divisible by num_heads={num_heads}')
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
         self.dropout = dropout
+        self.attn_dropout = dropout if attn_dropout is None else attn_dropout
         self.norm1 = nn.LayerNorm(dim)
         self.self_qkv = nn.Linear(dim, 3 * dim)
         self.self_out = nn.Linear(dim, dim)
@@ -187,7 +199,7 @@ class DecoderLayer(nn.Module):
             k, v = cache_k[:, :, :end], cache_v[:, :, :end]
         elif start != 0:
             raise ValueError('DecoderLayer.forward: start > 0 needs a KV cache')
-        drop = self.dropout if self.training else 0.0
+        drop = self.attn_dropout if self.training else 0.0
         if t == 1:
             attn = F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
         elif start == 0:
@@ -224,11 +236,11 @@ class DecoderLayer(nn.Module):
     def _cross_and_mlp(self, x: Tensor, attn: Tensor, cross_k: Tensor,
                        cross_v: Tensor) -> Tensor:
         """Rest of the layer after self-attention: residual, cross-attention, MLP."""
-        drop = self.dropout if self.training else 0.0
-        x = x + _dropout(self.self_out(self._merge(attn)), drop, self.training)
+        x = x + _dropout(self.self_out(self._merge(attn)), self.dropout, self.training)
         q = self._heads(self.cross_q(self.norm2(x)))
-        attn = F.scaled_dot_product_attention(q, cross_k, cross_v, dropout_p=drop)
-        x = x + _dropout(self.cross_out(self._merge(attn)), drop, self.training)
+        attn = F.scaled_dot_product_attention(
+            q, cross_k, cross_v, dropout_p=self.attn_dropout if self.training else 0.0)
+        x = x + _dropout(self.cross_out(self._merge(attn)), self.dropout, self.training)
         return x + self.mlp(self.norm3(x))
 
 
@@ -239,10 +251,12 @@ class TransformerDecoder(nn.Module):
         vocab_size: V, number of token ids.
         max_len: L, maximum sequence length (positions).
         dim, num_layers, num_heads, mlp_dim, dropout: transformer sizes.
+        attn_dropout: dropout on the attention probabilities (None: ``dropout``).
     """
 
     def __init__(self, vocab_size: int, max_len: int, dim: int, num_layers: int,
-                 num_heads: int, mlp_dim: int, dropout: float = 0.0) -> None:
+                 num_heads: int, mlp_dim: int, dropout: float = 0.0,
+                 attn_dropout: Optional[float] = None) -> None:
         super().__init__()
         self.vocab_size = vocab_size
         self.max_len = max_len
@@ -251,7 +265,8 @@ class TransformerDecoder(nn.Module):
         self.token_embed = nn.Embedding(vocab_size, dim)
         self.pos_embed = nn.Parameter(torch.zeros(max_len, dim))
         self.layers = nn.ModuleList(
-            [DecoderLayer(dim, num_heads, mlp_dim, dropout) for _ in range(num_layers)])
+            [DecoderLayer(dim, num_heads, mlp_dim, dropout, attn_dropout)
+             for _ in range(num_layers)])
         self.norm = nn.LayerNorm(dim)
         self.out_bias = nn.Parameter(torch.zeros(vocab_size))
         self.dropout = dropout

@@ -185,11 +185,15 @@ def test_layer_config_defaults_and_errors():
     assert layer_config(None, 256, 'encoder') == PAPER_LAYERS
     cfg = layer_config(dict(num_layers=0, num_heads=2, drop_path=0.1), 8, 'encoder')
     assert cfg['num_layers'] == 0 and cfg['drop_path'] == 0.1 and cfg['mlp_dim'] == 1024
+    assert cfg['attn_dropout'] is None
+    assert layer_config(dict(attn_dropout=0), 8, 'encoder')['attn_dropout'] == 0.0
     cases = [(dict(depth=2), r"^decoder: unknown key\(s\) \['depth'\]"),
              (dict(num_layers=-1), r'^decoder\.num_layers must be an int >= 0'),
              (dict(num_heads=3), r'^decoder\.num_heads=3 does not divide d_model=8'),
              (dict(mlp_dim=0), r'^decoder\.mlp_dim must be an int >= 1'),
-             (dict(dropout=1.5), r'^decoder\.dropout must be a number in \[0, 1\)')]
+             (dict(dropout=1.5), r'^decoder\.dropout must be a number in \[0, 1\)'),
+             (dict(attn_dropout=-0.1),
+              r'^decoder\.attn_dropout must be a number in \[0, 1\)')]
     for cfg, message in cases:
         with pytest.raises(ValueError, match=message):
             layer_config(cfg, 8, 'decoder')
@@ -197,6 +201,34 @@ def test_layer_config_defaults_and_errors():
     for bad in (30, 0, 2.0):
         with pytest.raises(ValueError, match=r'^d_model must be'):
             check_width(bad)
+
+
+def test_attn_dropout_acts_on_attention_only(monkeypatch):
+    enc = TransformerEncoder(8, 2, 2, 16, dropout=0.5, attn_dropout=0.0)
+    assert all(layer.self_attn.dropout == 0.0 and layer.dropout1.p == 0.5
+               for layer in enc.layers)
+    assert all(layer.self_attn.dropout == 0.5
+               for layer in TransformerEncoder(8, 1, 2, 16, dropout=0.5).layers)
+    rates = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+    def recording_sdpa(*args, dropout_p=0.0, **kwargs):
+        rates.append(dropout_p)
+        return sdpa(*args, dropout_p=dropout_p, **kwargs)
+
+    monkeypatch.setattr(torch.nn.functional, 'scaled_dot_product_attention', recording_sdpa)
+    tokens, memory = torch.randint(0, 10, (2, 5)), torch.randn(2, 4, 8)
+    for attn_dropout, expected in ((0.0, 0.0), (None, 0.5), (0.25, 0.25)):
+        dec = TransformerDecoder(10, 6, 8, 1, 2, 16, dropout=0.5, attn_dropout=attn_dropout)
+        rates.clear()
+        dec.train()(tokens, memory)
+        assert rates == [expected, expected]  # self- and cross-attention
+        rates.clear()
+        dec.eval()(tokens, memory)
+        assert rates == [0.0, 0.0]
+    # the residual dropout still acts: two training passes differ, eval passes agree
+    dec = TransformerDecoder(10, 6, 8, 1, 2, 16, dropout=0.5, attn_dropout=0.0).train()
+    assert not torch.equal(dec(tokens, memory), dec(tokens, memory))
 
 
 # ---------------------------------------------------------------------- auxiliary head
