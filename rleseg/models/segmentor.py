@@ -366,15 +366,21 @@ class Pix2SeqSegmentor(BaseSegmentor):
                   for s in data_samples]
         return torch.from_numpy(np.stack(stacks)).to(inputs.device, torch.float32)
 
-    def _predict_whole(self, inputs: Tensor, predict_patches: Optional[PatchPredictor] = None
-                       ) -> Tuple[Tensor, Tensor, List[dict]]:
-        """Patches (B, C, h, w) -> masks (B, N, h, w) (decoded grids upsampled by the
+    def _predict_whole(self, inputs: Tensor, predict_patches: Optional[PatchPredictor] = None,
+                       scores: bool = False) -> Tuple[Tensor, Tensor, List[dict]]:
+        """Patches (B, C, h, w) -> masks (B, N, h, w) long (decoded grids upsampled by the
         tokenizer's rule), tokens (B, L), reports. ``predict_patches``: default
-        :meth:`_predict_grids`."""
+        :meth:`_predict_grids`. ``scores=True`` with the 'bilinear' rule: class scores
+        (B, N, C', h, w) float instead of masks (:meth:`RLETokenizer.upsample_scores`),
+        for :meth:`_postprocess` to resize before the argmax."""
         grids, tokens, reports = (predict_patches or self._predict_grids)(inputs)
-        up = self.tokenizer.upsample(grids, tuple(inputs.shape[-2:]))
-        return torch.from_numpy(np.ascontiguousarray(up)).to(inputs.device).long(), \
-            tokens, reports
+        size = tuple(inputs.shape[-2:])
+        if scores and self.tokenizer.upsample_mode == 'bilinear':
+            up = torch.from_numpy(self.tokenizer.upsample_scores(grids, size))
+        else:
+            up = torch.from_numpy(np.ascontiguousarray(self.tokenizer.upsample(grids, size)))
+            up = up.long()
+        return up.to(inputs.device), tokens, reports
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Images (B, C, H, W) -> class masks (B, N, H, W) (N = 1 for images)."""
@@ -399,7 +405,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
             results = [self._predict_slide(inputs[i:i + 1], predictor)
                        for i in range(len(inputs))]
         elif self.test_cfg['mode'] == 'whole':
-            masks, tokens, reports = self._predict_whole(inputs, predictor)
+            masks, tokens, reports = self._predict_whole(inputs, predictor, scores=True)
             results = [(masks[i], tokens[i], reports[i]) for i in range(len(inputs))]
         else:
             raise ValueError(f"Pix2SeqSegmentor: test_cfg.mode must be 'whole' or 'slide', "
@@ -437,16 +443,22 @@ class Pix2SeqSegmentor(BaseSegmentor):
 
     @staticmethod
     def _postprocess(mask: Tensor, meta: dict) -> Tensor:
-        """(N, H, W) mask at the padded input size -> (N, *ori_shape): remove the data
-        preprocessor's padding, undo flips and resize (nearest) like mmseg does."""
+        """(N, H, W) labels or (N, C, H, W) float class scores at the padded input size
+        -> (N, *ori_shape) labels: remove the data preprocessor's padding, undo flips and
+        resize like mmseg does (labels: nearest; scores: bilinear, then the class of
+        highest score, ties to the lower class)."""
         pad = meta.get('img_padding_size', meta.get('padding_size', [0, 0, 0, 0]))
         left, right, top, bottom = (int(p) for p in pad)
         h, w = mask.shape[-2:]
-        mask = mask[:, top:h - bottom, left:w - right]
+        mask = mask[..., top:h - bottom, left:w - right]
         if meta.get('flip', False):
-            mask = mask.flip(dims=(2, ) if meta.get('flip_direction') == 'horizontal'
-                             else (1, ))
+            mask = mask.flip(dims=(-1, ) if meta.get('flip_direction') == 'horizontal'
+                             else (-2, ))
         ori = tuple(int(s) for s in meta.get('ori_shape', mask.shape[-2:])[:2])
+        if mask.is_floating_point():
+            if tuple(mask.shape[-2:]) != ori:
+                mask = F.interpolate(mask, size=ori, mode='bilinear', align_corners=False)
+            return mask.argmax(dim=1)
         if tuple(mask.shape[-2:]) != ori:
             mask = F.interpolate(mask[None].float(), size=ori, mode='nearest')[0].long()
         return mask

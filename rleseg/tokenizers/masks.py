@@ -5,7 +5,7 @@ alike.
 """
 from __future__ import annotations
 
-from typing import Mapping, Optional, Tuple, Union
+from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -194,29 +194,71 @@ def _interpolation(size: int, out: int) -> Tuple[np.ndarray, np.ndarray, np.ndar
     return i0, np.minimum(i0 + 1, size - 1), weight
 
 
+def _check_classes(labels: np.ndarray, num_classes: Optional[int], caller: str) -> int:
+    """C (default: max label + 1) after checking every label lies in [0, C)."""
+    classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
+    if labels.min() < 0 or labels.max() >= classes:
+        raise ValueError(f'{caller}: labels must lie in [0, {classes}), got '
+                         f'{int(labels.min())}..{int(labels.max())}')
+    return classes
+
+
+def _bilinear_planes(labels: np.ndarray, size: Tuple[int, int], classes: Sequence[int]):
+    """Yield (c, (..., *size) float32 bilinear weight of class c) for each c."""
+    y0, y1, wy = _interpolation(labels.shape[-2], size[0])
+    x0, x1, wx = _interpolation(labels.shape[-1], size[1])
+    wy, wx = wy.astype(np.float32)[:, None], wx.astype(np.float32)
+    for c in classes:
+        hot = (labels == c).astype(np.float32)
+        rows = np.take(hot, y0, axis=-2) * (1 - wy) + np.take(hot, y1, axis=-2) * wy
+        yield c, np.take(rows, x0, axis=-1) * (1 - wx) + np.take(rows, x1, axis=-1) * wx
+
+
 def _bilinear_labels(mask: np.ndarray, size: Tuple[int, int], num_classes: Optional[int]
                      ) -> np.ndarray:
     """(..., H, W) labels -> (..., *size) int64 by one-hot bilinear + argmax."""
     if mask.size == 0:
         return np.zeros(mask.shape[:-2] + tuple(size), np.int64)
     labels = mask.astype(np.int64, copy=False)
-    classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
-    if labels.min() < 0 or labels.max() >= classes:
-        raise ValueError(f"resize_labels('bilinear'): labels must lie in [0, {classes}), "
-                         f'got {int(labels.min())}..{int(labels.max())}')
-    y0, y1, wy = _interpolation(labels.shape[-2], size[0])
-    x0, x1, wx = _interpolation(labels.shape[-1], size[1])
-    wy, wx = wy.astype(np.float32)[:, None], wx.astype(np.float32)
+    _check_classes(labels, num_classes, "resize_labels('bilinear')")
     best = np.zeros(labels.shape[:-2] + tuple(size), np.int64)
     best_score = np.full(best.shape, -1.0, np.float32)
     # an absent class scores 0 everywhere and some present class scores >= 1/4
-    for c in np.unique(labels):
-        hot = (labels == c).astype(np.float32)
-        rows = np.take(hot, y0, axis=-2) * (1 - wy) + np.take(hot, y1, axis=-2) * wy
-        score = np.take(rows, x0, axis=-1) * (1 - wx) + np.take(rows, x1, axis=-1) * wx
+    for c, score in _bilinear_planes(labels, size, np.unique(labels)):
         best = np.where(score > best_score, c, best)  # strict: ties keep the lower class
         best_score = np.maximum(best_score, score)
     return best
+
+
+def label_scores(mask: np.ndarray, size: Tuple[int, int], num_classes: int,
+                 mode: str = 'bilinear') -> np.ndarray:
+    """Class scores of a (..., H, W) label mask resized to ``size`` = (H', W').
+
+    The soft counterpart of :func:`resize_labels`: 'bilinear' gives the one-hot class
+    maps interpolated bilinearly (the weights whose argmax, ties to the lower class,
+    is ``resize_labels(..., 'bilinear')``), 'nearest' the one-hot of the nearest
+    resize. A model's class scores at its input size, to be resized further (e.g. to
+    the image's original shape) before the argmax, as mmseg does with logits.
+
+    Returns:
+        (..., C, H', W') float32, C = ``num_classes``; labels must lie in [0, C).
+    """
+    if mode not in UPSAMPLE_MODES:
+        raise ValueError(f'label_scores: mode must be one of {UPSAMPLE_MODES}, got {mode!r}')
+    labels = np.asarray(mask).astype(np.int64, copy=False)
+    size = (int(size[0]), int(size[1]))
+    scores = np.zeros(labels.shape[:-2] + (int(num_classes), ) + size, np.float32)
+    if labels.size == 0:
+        return scores
+    _check_classes(labels, num_classes, 'label_scores')
+    if mode == 'nearest':
+        labels = resize_labels(labels, size, 'nearest')
+        for c in np.unique(labels):
+            scores[..., c, :, :] = labels == c
+        return scores
+    for c, score in _bilinear_planes(labels, size, np.unique(labels)):
+        scores[..., c, :, :] = score
+    return scores
 
 
 def remap_labels(mask: np.ndarray, label_map: Optional[Mapping[int, int]]) -> np.ndarray:

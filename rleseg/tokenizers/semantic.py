@@ -29,7 +29,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .masks import (SUBSAMPLE_MODES, UPSAMPLE_MODES, check_labels, clean_labels,
-                    remap_labels, resize_labels, subsample, upsample)
+                    label_scores, remap_labels, resize_labels, subsample, upsample)
 from .runs import (Runs, check_order, extract_runs, flatten, ordered_shape, paint_runs,
                    split_runs, unflatten)
 from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, Framed, find_windows,
@@ -280,6 +280,13 @@ class RLETokenizer:
         if size is None:
             return upsample(mask, self.factor, self.upsample_mode, self.num_run_classes)
         return resize_labels(mask, size, self.upsample_mode, self.num_run_classes)
+
+    def upsample_scores(self, mask: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
+        """(..., S, S) decoded labels -> (..., C, *size) float32 class scores by the
+        configured rule (:func:`~rleseg.tokenizers.masks.label_scores`): their argmax is
+        :meth:`upsample`'s labels; resized further before the argmax, they keep the
+        rule's sub-cell boundaries (the segmentor's resize to the original image)."""
+        return label_scores(np.asarray(mask), size, self.num_run_classes, self.upsample_mode)
 
     def prepare(self, mask: np.ndarray, batched: bool = False) -> np.ndarray:
         """Input mask -> remapped, subsampled, cleaned labels in [0, C) (ignore -> 0).

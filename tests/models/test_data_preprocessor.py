@@ -137,9 +137,17 @@ def test_bad_setups_are_one_line_errors():
 
 
 def _oracle_expected(tok, mask_at_input, ori_shape):
-    """Tokenize -> decode -> upsample (the tokenizer's rule) -> nearest resize to
-    ori_shape, by hand."""
+    """Tokenize -> decode -> to ori_shape, by hand: 'nearest' rule: block repeat, then
+    nearest resize of the labels; 'bilinear' rule: one-hot class maps interpolated to
+    the input size, then resized bilinearly (mmseg's way with logits), then argmax."""
     decoded, _ = tok.decode(tok.encode(mask_at_input).tokens)
+    if tok.upsample_mode == 'bilinear':
+        hot = F.one_hot(torch.from_numpy(decoded.astype(np.int64)), tok.num_classes)
+        hot = hot.permute(2, 0, 1)[None].float()
+        scores = F.interpolate(hot, size=mask_at_input.shape, mode='bilinear',
+                               align_corners=False)
+        scores = F.interpolate(scores, size=ori_shape, mode='bilinear', align_corners=False)
+        return scores[0].argmax(0)
     up = torch.from_numpy(tok.upsample(decoded).astype(np.int64))[None, None].float()
     return F.interpolate(up, size=ori_shape, mode='nearest')[0, 0].long()
 
@@ -167,6 +175,31 @@ def test_oracle_predicts_the_tokenizer_round_trip_whole(resampling):
     gt = torch.from_numpy(mask.astype(np.int64))
     assert _dice(pred, gt) == _dice(expected, gt) < 1.0          # the ceiling, not 100
     assert torch.equal(sample.pred_tokens, sample.gt_tokens)    # the same tokens
+
+
+def test_bilinear_rule_resizes_class_scores_not_labels_to_the_original_shape():
+    """Small cells in a 48 x 32 image resized to 32 x 32 for the model (S = 16, k = 2,
+    as the IPSC demo's 96 x 64 frames at S = 32): with the 'bilinear' rule the
+    prediction is resized to 48 x 32 as class scores (like mmseg's logits), which keeps
+    the sub-cell boundaries that resizing the 32 x 32 labels would turn to steps."""
+    tok = dict(mask_size=16, subsample=dict(factor=2, mode='majority'), upsample='bilinear',
+               max_seq_len=256)
+    model = build(tok=tok, pre=dict(tokenizer=dict(TOK, **tok)),
+                  test_cfg=dict(mode='whole', oracle=True, sampling=dict(strategy='greedy')))
+    yy, xx = np.mgrid[:48, :32]
+    mask = np.zeros((48, 32), np.uint8)
+    for i, (cy, cx, r) in enumerate([(6, 6, 3.5), (8, 22, 4.2), (22, 12, 3.1), (30, 26, 4.6),
+                                     (40, 8, 3.8), (41, 20, 2.9)]):
+        mask[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = 1 + i % 2
+    data = model.data_preprocessor(batch([mask], img_shape=(P, P)), training=False)
+    pred = model.predict(data['inputs'], data['data_samples'])[0].pred_sem_seg.data[0]
+    tokenizer = model.tokenizer
+    decoded, _ = tokenizer.decode(tokenizer.encode(resized(mask, P, P)).tokens)
+    labels = torch.from_numpy(tokenizer.upsample(decoded))[None, None].float()
+    via_labels = F.interpolate(labels, size=mask.shape, mode='nearest')[0, 0].long()
+    gt = torch.from_numpy(mask.astype(np.int64))
+    assert pred.shape == gt.shape and not torch.equal(pred, via_labels)
+    assert _dice(pred, gt) > _dice(via_labels, gt) + 0.01
 
 
 @pytest.mark.parametrize('resampling', RESAMPLING)
