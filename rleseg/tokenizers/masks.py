@@ -244,7 +244,8 @@ def label_scores(mask: np.ndarray, size: Tuple[int, int], num_classes: int,
         (..., C, H', W') float32, C = ``num_classes``; labels must lie in [0, C).
     """
     if mode not in UPSAMPLE_MODES:
-        raise ValueError(f'label_scores: mode must be one of {UPSAMPLE_MODES}, got {mode!r}')
+        raise ValueError(f'label_scores: mode must be one of {UPSAMPLE_MODES}, '
+                         f'got {mode!r}')
     labels = np.asarray(mask).astype(np.int64, copy=False)
     size = (int(size[0]), int(size[1]))
     scores = np.zeros(labels.shape[:-2] + (int(num_classes), ) + size, np.float32)

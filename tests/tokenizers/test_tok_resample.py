@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from rleseg.tokenizers import build_tokenizer
-from rleseg.tokenizers.masks import resize_labels, subsample, upsample
+from rleseg.tokenizers.masks import label_scores, resize_labels, subsample, upsample
 
 
 def _majority_by_hand(mask, k, ignore_index):
@@ -120,6 +120,35 @@ def test_tokenizer_options_select_the_rules_and_round_trip():
     assert np.array_equal(plain.upsample(grid), upsample(grid, 4))
 
 
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.int64, (2, 5, 7), elements=st.integers(0, 3)),
+       st.tuples(st.integers(1, 23), st.integers(1, 23)),
+       st.sampled_from(['nearest', 'bilinear']))
+def test_label_scores_are_the_soft_form_of_resize_labels(grids, size, mode):
+    """(..., C, H', W') weights that sum to 1 per pixel and whose argmax (first maximum:
+    ties to the lower class, like torch.argmax) is resize_labels at any size."""
+    scores = label_scores(grids, size, 4, mode)
+    assert scores.shape == (2, 4) + size and scores.dtype == np.float32
+    assert np.allclose(scores.sum(axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(scores.argmax(axis=1), resize_labels(grids, size, mode, 4))
+    if mode == 'bilinear':   # F.interpolate of the one-hot maps
+        hot = F.one_hot(torch.from_numpy(grids), 4).permute(0, 3, 1, 2).float()
+        ref = F.interpolate(hot, size=size, mode='bilinear', align_corners=False)
+        assert np.allclose(scores, ref.numpy(), atol=1e-5)
+
+
+def test_tokenizer_upsample_scores_follow_its_rule():
+    grid = np.zeros((4, 4), np.int64)
+    grid[1:3, 1:3] = 2
+    for rule in ('nearest', 'bilinear'):
+        tok = build_tokenizer(dict(scheme='lac', mask_size=4, num_classes=3, starts='flat',
+                                   subsample=dict(factor=4), upsample=rule))
+        scores = tok.upsample_scores(grid, (24, 20))
+        assert scores.shape == (3, 24, 20)
+        assert np.array_equal(scores.argmax(0), tok.upsample(grid, (24, 20)))
+    assert np.unique(scores).size > 2          # bilinear weights, not one-hot
+
+
 def test_bad_resampling_options_and_labels_fail_in_one_line():
     with pytest.raises(ValueError, match="upsample must be one of .*'cubic'"):
         build_tokenizer(dict(scheme='mc', mask_size=4, num_classes=3, upsample='cubic'))
@@ -133,3 +162,8 @@ def test_bad_resampling_options_and_labels_fail_in_one_line():
         upsample(np.array([[0, 2]]), 2, 'bilinear', num_classes=2)
     with pytest.raises(ValueError, match='mode must be one of'):
         resize_labels(np.zeros((2, 2)), (4, 4), 'area')
+    with pytest.raises(ValueError, match='^label_scores: mode must be one of'):
+        label_scores(np.zeros((2, 2)), (4, 4), 2, 'area')
+    with pytest.raises(ValueError,
+                       match=r"^label_scores: labels must lie in \[0, 2\), got 0..3"):
+        label_scores(np.array([[0, 3]]), (4, 4), 2)
