@@ -80,6 +80,28 @@ def test_forward_loss_predict(scheme, fusion):
         assert sample.pred_tokens[0] == tok.layout.special['video']
 
 
+def test_bilinear_rule_resizes_each_frame_s_class_scores_to_the_original_shape():
+    torch.manual_seed(0)
+    cfg = dict(_tokenizer('3d-mc'), subsample=dict(factor=2, mode='majority'),
+               upsample='bilinear')
+    model = MODELS.build(dict(
+        type='Pix2SeqVideoSegmentor', backbone=BACKBONE, tokenizer=cfg, d_model=32,
+        encoder=dict(num_layers=1, num_heads=4, mlp_dim=64, dropout=0.0),
+        decoder=dict(num_layers=1, num_heads=4, mlp_dim=64, dropout=0.0),
+        test_cfg=dict(sampling=dict(strategy='greedy')))).eval()
+    samples = _samples(model.tokenizer, _masks())
+    for sample in samples:
+        sample.set_metainfo(dict(ori_shape=(48, 40)))
+    out = model.predict(torch.randn(2, 3 * N, SIZE, SIZE), samples)
+    for sample in out:
+        grid, _ = model.tokenizer.decode(sample.pred_tokens.numpy())   # (N, S, S)
+        scores = torch.from_numpy(model.tokenizer.upsample_scores(grid, (SIZE, SIZE)))
+        expected = torch.nn.functional.interpolate(
+            scores, size=(48, 40), mode='bilinear', align_corners=False).argmax(1)
+        assert sample.pred_sem_seg.data.shape == (N, 48, 40)
+        assert torch.equal(sample.pred_sem_seg.data, expected)
+
+
 @pytest.mark.parametrize('fusion', ['middle', 'late'])
 def test_every_frame_reaches_the_memory(fusion):
     model = _model('tac', fusion).eval()
