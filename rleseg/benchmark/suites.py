@@ -85,7 +85,7 @@ SUITES: Dict[str, Suite] = {
             f'p2s_ablation/p2s_rle_ipsc_{lever}_tiny'
             for lever in ('plain', 'reg_grid', 'reg_grid_pointer', 'reg_grid_pointer_end',
                           'reg_grid_pointer_majority_bilinear', 'aug', 'end_aug',
-                          'end_aug_attn0', 'end_aug_attn0_s32'))
+                          'end_aug_attn0_s32'))
               + _grid('ipsc', '_tiny')[1:] + _grid('ipsc', '_aug_tiny')[1:],
               True, 'the token model\'s levers on the generated IPSC-like demo (configs/'
               'p2s_ablation, names as in p2s-ablation; aug = reg_grid_pointer_majority_'
