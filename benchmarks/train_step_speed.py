@@ -24,12 +24,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Optional
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +39,7 @@ from mmseg.structures import SegDataSample  # noqa: E402
 
 from rleseg.engine import load_config  # noqa: E402
 
+from resample_speed import median_us  # noqa: E402
 from tokenizer_speed import cpu_model, make_mask  # noqa: E402
 
 CONFIG = ROOT / 'configs/p2s_rle_ipsc_aug_tiny.py'
@@ -82,17 +81,12 @@ def build_step(mask_size: int, attn_dropout: Optional[float]) -> Callable[[], No
 
 
 def median_ms(steps: Dict[str, Callable[[], None]], rounds: int) -> Dict[str, float]:
-    """Median milliseconds of each step, interleaved round by round (2 warm-up steps)."""
+    """Median milliseconds of each step, interleaved round by round (after 2 warm-up
+    steps each)."""
     for step in steps.values():
         step()
         step()
-    times: Dict[str, List[float]] = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append((time.perf_counter() - start) * 1e3)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    return {name: us / 1e3 for name, us in median_us(steps, rounds).items()}
 
 
 def main() -> None:
