@@ -20,6 +20,7 @@ from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
 from rleseg.benchmark.compose import compose_paradigms, dataset_name
 from rleseg.engine import add_debug_argument, user_errors
+from rleseg.models.tta import VIEWS
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -55,6 +56,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--curve-points', type=int, default=0,
                         help='score the test split at K evenly spaced points of training '
                         '(learning curves in the CSV / JSON and *_curves.png)')
+    parser.add_argument('--tta', choices=sorted(VIEWS),
+                        help='also score every model with test-time augmentation: class '
+                        'probabilities averaged over these views of the input ("mDice '
+                        'TTA" columns; a finished run is evaluated again to add them)')
     parser.add_argument('--latency-repeats', type=int, default=3,
                         help='timed inference calls per batch size (1 and 8)')
     parser.add_argument('--num-vis', type=int, default=4,
@@ -83,7 +88,7 @@ def main(argv=None) -> int:
             train=not args.eval_only, iters=args.iters, seeds=args.seeds,
             budget_minutes=args.budget_minutes, curve_points=args.curve_points,
             cfg_options=dict(args.cfg_options),
-            latency_repeats=args.latency_repeats, num_vis=args.num_vis,
+            latency_repeats=args.latency_repeats, num_vis=args.num_vis, tta=args.tta,
             demo=demo or bool(args.dataset), title=title)
     try:
         result = run_benchmark(models, settings)

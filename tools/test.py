@@ -19,6 +19,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', help='save painted predictions to this directory')
     parser.add_argument('--wait-time', type=float, default=2,
                         help='the interval of show (s)')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation: the config\'s tta_model (default: '
+                        'class probabilities averaged over the 8 flips / rotations)')
     add_config_arguments(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
@@ -35,7 +38,8 @@ def main() -> None:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
                           tuple(args.trust_checkpoint))
         apply_test_options(cfg, args.checkpoint, out=args.out, show=args.show,
-                           show_dir=args.show_dir, wait_time=args.wait_time)
+                           show_dir=args.show_dir, wait_time=args.wait_time,
+                           tta=args.tta)
         runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
                   else RUNNERS.build(cfg))
         runner.test()

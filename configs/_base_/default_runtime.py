@@ -8,6 +8,9 @@ _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['rleseg', 'mmdet.models'], allow_failed_imports=False)
 custom_hooks = [dict(type='SafeCheckpointHook'), dict(type='VocabLayoutHook'),
                 dict(type='PyTorchDeformAttnHook')]
+# tools/test.py --tta (and tools/benchmark.py --tta): class probabilities averaged over
+# the 8 flips / rotations of the input, the same views for every paradigm.
+tta_model = dict(type='SegDihedralTTAModel', views='dihedral')
 # tools/train.py switches the backend to gloo when CUDA is unavailable.
 env_cfg = dict(dist_cfg=dict(backend='nccl'))
 randomness = dict(seed=0)

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from rleseg.engine.tool_errors import ConfigError
+from rleseg.models.tta import VIEWS
 
 from .lock import EXIT_BUSY
 from .progress import Progress
-from .records import (STATUS_DONE, STATUS_FAILED, STATUS_MISSING, progress_path,
-                      read_json, record_path)
+from .records import (STATUS_DONE, STATUS_FAILED, STATUS_MISSING, is_finished,
+                      progress_path, read_json, record_path)
 from .suites import ModelSpec
 
 WORKER_LOG = 'benchmark_worker.log'
@@ -51,6 +52,8 @@ class BenchmarkSettings:
         cfg_options: config overrides applied to every model.
         latency_repeats: timed calls per latency batch size.
         num_vis: test images in the qualitative figure.
+        tta: also score every model with test-time augmentation over these views (a
+            key of :data:`rleseg.models.tta.VIEWS`; None: no TTA).
         demo: label the output as demo-scale numbers.
         title: heading of the report (suite name or "custom").
     """
@@ -63,6 +66,7 @@ class BenchmarkSettings:
     cfg_options: Dict[str, Any] = field(default_factory=dict)
     latency_repeats: int = 3
     num_vis: int = 4
+    tta: Optional[str] = None
     demo: bool = False
     title: str = 'custom'
 
@@ -79,6 +83,8 @@ class BenchmarkSettings:
             raise ConfigError(f'--seeds repeats a seed: {self.seeds}')
         if self.curve_points < 0:
             raise ConfigError(f'--curve-points must be >= 0, got {self.curve_points}')
+        if self.tta is not None and self.tta not in VIEWS:
+            raise ConfigError(f'--tta must be one of {sorted(VIEWS)}, got {self.tta!r}')
 
     @property
     def run_seeds(self) -> List[Optional[int]]:
@@ -93,7 +99,8 @@ class BenchmarkSettings:
     def recorded(self) -> Dict[str, Any]:
         """The settings a record is made with (compared when a run is skipped)."""
         return dict(iters=self.iters, cfg_options=self.cfg_options or {},
-                    budget_minutes=self.budget_minutes, curve_points=self.curve_points)
+                    budget_minutes=self.budget_minutes, curve_points=self.curve_points,
+                    tta=self.tta)
 
 
 def worker_command(spec: ModelSpec, settings: BenchmarkSettings,
@@ -112,6 +119,8 @@ def worker_command(spec: ModelSpec, settings: BenchmarkSettings,
         command += ['--budget-minutes', str(settings.budget_minutes)]
     if seed is not None:
         command += ['--seed', str(seed)]
+    if settings.tta is not None:
+        command += ['--tta', settings.tta]
     if settings.cfg_options:
         command += ['--cfg-options', json.dumps(settings.cfg_options)]
     return command
@@ -210,7 +219,7 @@ def run_models(models: Sequence[ModelSpec], settings: BenchmarkSettings,
             progress.finish_model('missing config, skipped')
         else:
             record = read_json(record_path(settings.model_dir(spec.name, seed)))
-            if record and record.get('status') == STATUS_DONE:
+            if is_finished(record, settings.tta):
                 progress.finish_model('already done, skipped'
                                       + _settings_note(record, settings))
             else:

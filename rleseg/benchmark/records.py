@@ -19,13 +19,14 @@ A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
   ``--curve-points``), ``machine`` (where it trained);
 * ``eval``: ``metrics`` (the :class:`~rleseg.evaluation.PerClassSegMetric` dict),
   ``ceiling`` (token models: the same metrics on the ground truth's own tokens),
+  ``tta`` (``--tta``: ``views`` and the same metrics with test-time augmentation),
   ``latency`` (``b1_img_per_s``, ``b8_img_per_s``), ``test_wall_s``,
   ``peak_mem_mib`` (+ ``peak_mem_kind``), ``params``, ``model_type``, ``checkpoint``,
   ``dataset`` (label, classes, palette, item count and a hash of the test items) and
   ``qualitative`` (the npz of predictions for the figure);
 * ``machine``: where the last phase ran (:func:`rleseg.benchmark.measure.machine_info`);
-* ``settings``: the ``iters``, ``budget_minutes``, ``curve_points``, ``seed`` and
-  ``cfg_options`` it ran with.
+* ``settings``: the ``iters``, ``budget_minutes``, ``curve_points``, ``seed``,
+  ``cfg_options`` and ``tta`` it ran with.
 """
 from __future__ import annotations
 
@@ -76,6 +77,14 @@ def read_json(path: str) -> Optional[Dict[str, Any]]:
         return None
     with open(path, encoding='utf-8') as file:
         return json.load(file)
+
+
+def is_finished(record: Optional[Dict[str, Any]], tta: Optional[str] = None) -> bool:
+    """True when ``record`` is evaluated and, if ``tta`` names views, its evaluation
+    includes test-time augmentation over them (else it is evaluated again)."""
+    if not record or record.get('status') != STATUS_DONE:
+        return False
+    return tta is None or ((record.get('eval') or {}).get('tta') or {}).get('views') == tta
 
 
 def record_path(model_dir: str) -> str:

@@ -71,9 +71,15 @@ CEILING_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('ceiling mDice', 'ceiling_mDice', '.1f'),
     ('% of ceiling', 'pct_of_ceiling', '.0f'),
 )
+#: Extra columns shown when some model was also scored with test-time augmentation
+#: (``--tta``: class probabilities averaged over flips / rotations, same views for all).
+TTA_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ('mDice TTA', 'tta_mDice', '.1f'),
+    ('mIoU TTA', 'tta_mIoU', '.1f'),
+)
 #: Scores shown as ``mean ± std`` when a model ran with several seeds.
 SPREAD_KEYS = ('mDice', 'mIoU', 'mRecall', 'mPrecision', 'dataset_mDice', 'dataset_mIoU',
-               'PQ', 'SQ', 'RQ', 'ceiling_mDice', 'pct_of_ceiling')
+               'PQ', 'SQ', 'RQ', 'ceiling_mDice', 'pct_of_ceiling', 'tta_mDice', 'tta_mIoU')
 #: Extra columns shown when some model of the table predicts tokens.
 SEQUENCE_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('tokens/img', 'seq_tokens_per_image', '.1f'),
@@ -114,6 +120,10 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
             row['ceiling_mDice'] = ceiling
             row['pct_of_ceiling'] = (100.0 * row['mDice'] / ceiling if ceiling > 0
                                      and row.get('mDice') is not None else None)
+        tta = evaluation.get('tta') or {}
+        if tta:
+            row['tta_views'] = tta.get('views')
+            row.update({f'tta_{key}': value for key, value in tta['metrics'].items()})
         if row.get('b1_img_per_s'):
             row['b1_ms_per_img'] = 1000.0 / row['b1_img_per_s']
         row['frames_per_item'] = evaluation.get('dataset', {}).get('frames_per_item', 1)
@@ -202,14 +212,16 @@ class DatasetTable:
 
     def columns(self) -> Tuple[Tuple[str, str, str], ...]:
         """:data:`COLUMNS`, then the panoptic columns when some model reports PQ, the
-        video columns in a table with a video model, and each sequence column some
-        model has a value for."""
+        ceiling / TTA columns when some model has them, the video columns in a table
+        with a video model, and each sequence column some model has a value for."""
         rows = self.rows()
         base = COLUMNS if any(row.get('n', 1) > 1 for row in rows) else tuple(
             column for column in COLUMNS if column[1] != 'n')
         extra = PANOPTIC_COLUMNS if any(row.get('PQ') is not None for row in rows) else ()
         if any(row.get('ceiling_mDice') is not None for row in rows):
             extra += CEILING_COLUMNS
+        if any(row.get('tta_mDice') is not None for row in rows):
+            extra += TTA_COLUMNS
         if self.is_video:
             extra += VIDEO_COLUMNS
         return base + extra + tuple(
@@ -309,6 +321,12 @@ class DatasetTable:
                      'tokenizer, decoded and upsampled, scored by the same metric at the '
                      'same resolution (what a perfect token predictor would reach); % of '
                      'ceiling = mDice / ceiling mDice.')
+        views = sorted({str(row['tta_views']) for row in self.rows()
+                        if row.get('tta_views') is not None})
+        if views:
+            text += (f' mDice / mIoU TTA = the same checkpoints and metric with test-time '
+                     f'augmentation ({", ".join(views)}: class probabilities averaged over '
+                     'the views of the input, mapped back; the same views for every model).')
         if any(row.get('PQ') is not None for row in self.rows()):
             text += (' PQ / SQ / RQ: panoptic quality, segmentation and recognition '
                      'quality (IoU > 0.5 matching), mean over foreground classes; models '

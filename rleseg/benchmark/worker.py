@@ -24,9 +24,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..models.tta import VIEWS
 from .lock import EXIT_BUSY, ModelDirBusy, ModelDirLock, die_with_parent
 from .records import (STATUS_DONE, STATUS_FAILED, STATUS_TRAINED, atomic_write_bytes,
-                      atomic_write_json, progress_path, read_json, record_path)
+                      atomic_write_json, is_finished, progress_path, read_json,
+                      record_path)
 
 QUALITATIVE_NAME = 'qualitative.npz'
 #: Iterations of the timed warm-up that sizes a ``--budget-minutes`` run.
@@ -311,6 +313,20 @@ def token_ceiling(runner) -> Optional[Dict[str, float]]:
             if not key.startswith('seq_')}
 
 
+def tta_scores(runner, views: str) -> Dict[str, Any]:
+    """The test split scored by the same evaluator with test-time augmentation
+    (:class:`~rleseg.models.SegDihedralTTAModel`, ``views``): ``dict(views, metrics)``
+    (sequence statistics left out: they are the plain evaluation's)."""
+    from rleseg.models import SegDihedralTTAModel
+
+    from .curves import evaluate
+    loop = runner.test_loop
+    model = SegDihedralTTAModel(module=runner.model, views=views)
+    metrics = evaluate(model, loop.dataloader, loop.evaluator)
+    return dict(views=views, metrics={key: float(value) for key, value in metrics.items()
+                                      if not key.startswith('seq_')})
+
+
 def _timed_warmup(cfg, model_dir: str, iters: int) -> float:
     """Median seconds per training iteration of ``cfg`` over a short throw-away run of
     ``iters`` iterations (the first two, which build and warm caches, are not
@@ -351,10 +367,11 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
               cfg_options: Optional[dict] = None, iters: Optional[int] = None,
               seed: Optional[int] = None, budget_minutes: Optional[float] = None,
               curve_points: int = 0, latency_repeats: int = 3,
-              num_vis: int = 4) -> Dict[str, Any]:
+              num_vis: int = 4, tta: Optional[str] = None) -> Dict[str, Any]:
     """Train unless already trained, evaluate, measure; update the record.
 
-    Resumable: a finished model is returned as recorded; a trained one is only
+    Resumable: a finished model is returned as recorded (evaluated again from its
+    checkpoint when ``tta`` asks for views its evaluation lacks); a trained one is only
     evaluated (from its last checkpoint); an interrupted training resumes from the
     latest checkpoint in ``model_dir`` (with the iteration budget recorded before it
     started, and the learning curve of that checkpoint).
@@ -372,6 +389,8 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
             training (the last one is the final evaluation).
         latency_repeats: timed calls per latency batch size.
         num_vis: test images saved for the qualitative figure.
+        tta: also score the test split with test-time augmentation over these views
+            (a key of :data:`rleseg.models.tta.VIEWS`; :func:`tta_scores`).
 
     Returns:
         The record (see :mod:`rleseg.benchmark.records`).
@@ -388,11 +407,13 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
         raise ValueError('give --iters or --budget-minutes, not both')
     path = record_path(model_dir)
     record = read_json(path) or {}
-    if record.get('status') == STATUS_DONE:
+    if is_finished(record, tta):
         return record
     record.update(name=osp.splitext(osp.basename(config))[0], config=config, seed=seed,
-                  model_dir=osp.abspath(model_dir), settings=dict(iters=iters, cfg_options=cfg_options or {}, seed=seed,
-                                budget_minutes=budget_minutes, curve_points=curve_points))
+                  model_dir=osp.abspath(model_dir),
+                  settings=dict(iters=iters, cfg_options=cfg_options or {}, seed=seed,
+                                budget_minutes=budget_minutes, curve_points=curve_points,
+                                tta=tta))
     record.pop('error', None)
     checkpoint = (record.get('train') or {}).get('checkpoint')
     trained = bool(checkpoint) and osp.isfile(checkpoint)
@@ -444,6 +465,7 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     metrics = runner.test()
     test_wall = time.perf_counter() - start
     ceiling = token_ceiling(runner)
+    tta_eval = tta_scores(runner, tta) if tta else None
     hook.report('latency', 0, 2, force=True)
     identity = dataset_identity(runner.test_dataloader.dataset)
     speed = latency(runner.model, _batch_maker(runner), (1, 8), latency_repeats,
@@ -451,13 +473,16 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     hook.report('figures', 0, 1, force=True)
     keys = save_qualitative(runner, osp.join(model_dir, QUALITATIVE_NAME), num_vis)
     train_record = record.get('train') or {}
-    if train_record and curve_points:
-        train_record['curve'] = list(train_record.get('curve') or []) + [dict(
-            iter=train_record['iters'], train_s=train_record.get('train_s'),
-            **curve_metrics(metrics))]
+    if train_record and curve_points:  # the final point (replaced on re-evaluation)
+        train_record['curve'] = [
+            point for point in train_record.get('curve') or []
+            if point.get('iter') != train_record['iters']] + [dict(
+                iter=train_record['iters'], train_s=train_record.get('train_s'),
+                **curve_metrics(metrics))]
     record['eval'] = dict(
         metrics={key: float(value) for key, value in metrics.items()},
         ceiling=ceiling,
+        tta=tta_eval,
         latency=speed,
         test_wall_s=test_wall,
         peak_mem_mib=memory.peak_mib(),
@@ -485,6 +510,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='terminate when this process (the benchmark) dies')
     parser.add_argument('--latency-repeats', type=int, default=3)
     parser.add_argument('--num-vis', type=int, default=4)
+    parser.add_argument('--tta', choices=sorted(VIEWS))
     parser.add_argument('--cfg-options', type=json.loads, default=None,
                         help='config overrides as a JSON object')
     return parser.parse_args(argv)
@@ -500,7 +526,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             run_model(args.config, args.model_dir, train=not args.eval_only,
                       cfg_options=args.cfg_options, iters=args.iters, seed=args.seed,
                       budget_minutes=args.budget_minutes, curve_points=args.curve_points,
-                      latency_repeats=args.latency_repeats, num_vis=args.num_vis)
+                      latency_repeats=args.latency_repeats, num_vis=args.num_vis,
+                      tta=args.tta)
     except ModelDirBusy as error:  # another worker owns the directory: leave its record
         print(error, file=sys.stderr)
         return EXIT_BUSY

@@ -122,14 +122,31 @@ def apply_train_options(cfg: Config, resume: Optional[str] = None,
 
 def apply_test_options(cfg: Config, checkpoint: str, out: Optional[str] = None,
                        show: bool = False, show_dir: Optional[str] = None,
-                       wait_time: float = 2.0) -> Config:
-    """Apply ``checkpoint``, ``--out``, ``--show`` and ``--show-dir`` to a config.
+                       wait_time: float = 2.0, tta: bool = False) -> Config:
+    """Apply ``checkpoint``, ``--out``, ``--show``, ``--show-dir`` and ``--tta`` to a
+    config.
+
+    ``--tta`` wraps ``model`` in ``tta_model`` as mmseg's ``tools/test.py`` does (and
+    swaps in ``tta_pipeline`` when the config has one); rleseg's default runtime sets
+    :class:`~rleseg.models.SegDihedralTTAModel`, which needs no pipeline of its own.
 
     ``--out DIR`` writes every predicted label map as ``DIR/<image stem>.png``
     (:class:`~rleseg.engine.PredictionWriterHook`); ``--show`` / ``--show-dir`` turn
     on mmseg's ``SegVisualizationHook`` like mmseg's own ``tools/test.py``.
     """
     cfg.load_from = checkpoint
+    if tta:
+        tta_model = cfg.get('tta_model')
+        if not tta_model:
+            raise ConfigError('--tta needs tta_model in the config (rleseg\'s default '
+                              'runtime sets SegDihedralTTAModel)')
+        if 'tta_pipeline' in cfg:
+            cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        elif tta_model.get('type') != 'SegDihedralTTAModel':
+            raise ConfigError(f"--tta with tta_model {tta_model.get('type')!r} needs "
+                              'tta_pipeline in the config (mmseg\'s TestTimeAug)')
+        tta_model['module'] = cfg.model
+        cfg.model = tta_model
     if out is not None:
         hooks = list(cfg.get('custom_hooks', []))
         hooks.append(dict(type='PredictionWriterHook', out_dir=out))

@@ -1,14 +1,15 @@
 """Models: the Pix2Seq RLE segmentors, their transformer and the token decoding loop.
 
 Registered in mmseg's registries: ``Pix2SeqSegmentor``, ``Pix2SeqVideoSegmentor``,
-``Pix2SeqPanopticSegmentor``, ``Pix2SeqDataPreProcessor`` (MODELS) and
-``VocabLayoutHook`` (HOOKS).
+``Pix2SeqPanopticSegmentor``, ``Pix2SeqDataPreProcessor``, ``SegDihedralTTAModel``
+(MODELS) and ``VocabLayoutHook`` (HOOKS).
 """
 from .data_preprocessor import Pix2SeqDataPreProcessor
 from .decoding import GrammarField, RunGrammar, SamplingConfig, generate, sample_next
 from .hooks import VocabLayoutHook
 from .panoptic_segmentor import GroupGrammar, Pix2SeqPanopticSegmentor
 from .segmentor import Pix2SeqSegmentor
+from .tta import SegDihedralTTAModel
 from .transformer import KVCache, TransformerDecoder, TransformerEncoder
 from .video_segmentor import FrameCrossAttention, Pix2SeqVideoSegmentor
 
@@ -16,5 +17,5 @@ __all__ = [
     'Pix2SeqSegmentor', 'VocabLayoutHook', 'TransformerEncoder', 'TransformerDecoder',
     'KVCache', 'RunGrammar', 'GrammarField', 'SamplingConfig', 'generate', 'sample_next',
     'Pix2SeqPanopticSegmentor', 'GroupGrammar', 'Pix2SeqVideoSegmentor', 'FrameCrossAttention',
-    'Pix2SeqDataPreProcessor'
+    'Pix2SeqDataPreProcessor', 'SegDihedralTTAModel'
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
 from rleseg.tokenizers import VocabLayout
@@ -13,7 +13,9 @@ META_KEY = 'vocab_layout'
 
 
 def _layout_of(runner) -> Optional[VocabLayout]:
-    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    model = runner.model
+    if is_model_wrapper(model) or isinstance(model, BaseTTAModel):  # DDP, tools/test.py --tta
+        model = model.module
     return getattr(model, 'vocab_layout', None)
 
 

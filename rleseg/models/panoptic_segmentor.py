@@ -22,7 +22,7 @@ from rleseg.evaluation.panoptic_metric import INSTANCE_OFFSET
 from rleseg.tokenizers import PanopticPrediction, PanopticRLETokenizer
 
 from .panoptic_grammar import GroupGrammar
-from .segmentor import Pix2SeqSegmentor
+from .segmentor import Pix2SeqSegmentor, restore_original
 
 
 @MODELS.register_module()
@@ -130,7 +130,7 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
                 np.int64)).to(inputs.device)
             maps = F.interpolate(maps[None].float(), size=inputs.shape[-2:],
                                  mode='nearest')[0].long()
-            semantic, instances = self._postprocess(maps, sample.metainfo)
+            semantic, instances = restore_original(maps, sample.metainfo)
             ids = torch.arange(1, pred.num_instances + 1, device=instances.device)
             sample.set_data(dict(
                 pred_sem_seg=PixelData(data=semantic[None]),

@@ -68,6 +68,36 @@ def unpadded_length(tokens: Tensor, pad_id: int) -> int:
     return max(2, min(keep, tokens.shape[1]))
 
 
+#: Axes of a (..., H, W) map that each mmcv ``RandomFlip`` direction reverses.
+FLIP_DIMS = {'horizontal': (-1, ), 'vertical': (-2, ), 'diagonal': (-2, -1)}
+
+
+def restore_original(mask: Tensor, meta: dict) -> Tensor:
+    """(N, H, W) labels or (N, C, H, W) float class scores at the padded input size
+    -> (N, *ori_shape) labels (``meta``: a data sample's metainfo): remove the data
+    preprocessor's padding, undo flips (mmcv's 'horizontal', 'vertical' and 'diagonal')
+    and resize like mmseg does (labels: nearest; scores: bilinear, then the class of
+    highest score, ties to the lower class)."""
+    pad = meta.get('img_padding_size', meta.get('padding_size', [0, 0, 0, 0]))
+    left, right, top, bottom = (int(p) for p in pad)
+    h, w = mask.shape[-2:]
+    mask = mask[..., top:h - bottom, left:w - right]
+    if meta.get('flip', False):
+        direction = meta.get('flip_direction')
+        if direction not in FLIP_DIMS:
+            raise ValueError(f'flip_direction must be one of {sorted(FLIP_DIMS)}, got '
+                             f'{direction!r} (image {meta.get("img_path", "?")})')
+        mask = mask.flip(dims=FLIP_DIMS[direction])
+    ori = tuple(int(s) for s in meta.get('ori_shape', mask.shape[-2:])[:2])
+    if mask.is_floating_point():
+        if tuple(mask.shape[-2:]) != ori:
+            mask = F.interpolate(mask, size=ori, mode='bilinear', align_corners=False)
+        return mask.argmax(dim=1)
+    if tuple(mask.shape[-2:]) != ori:
+        mask = F.interpolate(mask[None].float(), size=ori, mode='nearest')[0].long()
+    return mask
+
+
 @MODELS.register_module()
 class Pix2SeqSegmentor(BaseSegmentor):
     """Pix2Seq encoder-decoder that segments by generating RLE tokens.
@@ -372,7 +402,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
         tokenizer's rule), tokens (B, L), reports. ``predict_patches``: default
         :meth:`_predict_grids`. ``scores=True`` with the 'bilinear' rule: class scores
         (B, N, C', h, w) float instead of masks (:meth:`RLETokenizer.upsample_scores`),
-        for :meth:`_postprocess` to resize before the argmax."""
+        for :func:`restore_original` to resize before the argmax."""
         grids, tokens, reports = (predict_patches or self._predict_grids)(inputs)
         size = tuple(inputs.shape[-2:])
         if scores and self.tokenizer.upsample_mode == 'bilinear':
@@ -381,6 +411,22 @@ class Pix2SeqSegmentor(BaseSegmentor):
             up = torch.from_numpy(np.ascontiguousarray(self.tokenizer.upsample(grids, size)))
             up = up.long()
         return up.to(inputs.device), tokens, reports
+
+    def predict_scores(self, inputs: Tensor) -> Tuple[Tensor, Tensor, List[dict]]:
+        """Images (B, C, H, W) -> class probabilities (B, K, H, W) float at the input
+        size, tokens (B, L), decode reports: the decoded grids as class maps upsampled
+        by the tokenizer's rule (one-hot per cell; soft at cell boundaries with
+        'bilinear'). Whole-image inference of single images; what test-time
+        augmentation averages (:class:`~rleseg.models.SegDihedralTTAModel`)."""
+        if self.test_cfg['mode'] != 'whole':
+            raise ValueError(f"{type(self).__name__}.predict_scores: needs "
+                             f"test_cfg.mode='whole', got {self.test_cfg['mode']!r}")
+        grids, tokens, reports = self._predict_grids(inputs)
+        if grids.shape[1] != 1:
+            raise ValueError(f'{type(self).__name__}.predict_scores: needs single images, '
+                             f'the model predicts {grids.shape[1]} frames per item')
+        scores = self.tokenizer.upsample_scores(grids[:, 0], tuple(inputs.shape[-2:]))
+        return torch.from_numpy(scores).to(inputs.device), tokens, reports
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Images (B, C, H, W) -> class masks (B, N, H, W) (N = 1 for images)."""
@@ -412,7 +458,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
                              f"got {self.test_cfg['mode']!r}")
         for sample, (mask, tokens, report) in zip(data_samples, results):
             sample.set_data(dict(pred_sem_seg=PixelData(
-                data=self._postprocess(mask, sample.metainfo))))
+                data=restore_original(mask, sample.metainfo))))
             sample.pred_tokens = tokens
             sample.decode_report = report
         return data_samples
@@ -440,25 +486,3 @@ class Pix2SeqSegmentor(BaseSegmentor):
         report = {k: int(sum(r[k] for r in reports)) for k in reports[0]}
         report['num_windows'] = len(reports)
         return mask, tokens, report
-
-    @staticmethod
-    def _postprocess(mask: Tensor, meta: dict) -> Tensor:
-        """(N, H, W) labels or (N, C, H, W) float class scores at the padded input size
-        -> (N, *ori_shape) labels: remove the data preprocessor's padding, undo flips and
-        resize like mmseg does (labels: nearest; scores: bilinear, then the class of
-        highest score, ties to the lower class)."""
-        pad = meta.get('img_padding_size', meta.get('padding_size', [0, 0, 0, 0]))
-        left, right, top, bottom = (int(p) for p in pad)
-        h, w = mask.shape[-2:]
-        mask = mask[..., top:h - bottom, left:w - right]
-        if meta.get('flip', False):
-            mask = mask.flip(dims=(-1, ) if meta.get('flip_direction') == 'horizontal'
-                             else (-2, ))
-        ori = tuple(int(s) for s in meta.get('ori_shape', mask.shape[-2:])[:2])
-        if mask.is_floating_point():
-            if tuple(mask.shape[-2:]) != ori:
-                mask = F.interpolate(mask, size=ori, mode='bilinear', align_corners=False)
-            return mask.argmax(dim=1)
-        if tuple(mask.shape[-2:]) != ori:
-            mask = F.interpolate(mask[None].float(), size=ori, mode='nearest')[0].long()
-        return mask

@@ -68,3 +68,23 @@ def test_budget_minutes_records_the_iterations_each_model_got(tmp_path, benchmar
     assert budget['minutes'] == 0.05 and budget['warmup_sec_per_iter'] > 0
     assert budget['iters'] == max(1, int(3.0 / budget['warmup_sec_per_iter']))
     assert record['train']['iters'] == budget['iters']
+
+
+def test_tta_rescores_a_finished_run_from_its_checkpoint(tmp_path, benchmark_tool):
+    """``--eval-only --tta`` on a finished run adds the TTA scores of the same
+    checkpoint; the plain scores and the learning curve stay as they were."""
+    common = ['unet_ipsc_tiny', '--iters', '2', '--seeds', '0', '--curve-points', '2',
+              '--latency-repeats', '1', '--num-vis', '1', '--work-dir', str(tmp_path)]
+    assert benchmark_tool.main(common) == 0
+    path = tmp_path / 'unet_ipsc_tiny' / 'seed_0' / 'benchmark_record.json'
+    before = json.loads(path.read_text())
+    assert before['eval']['tta'] is None
+    assert benchmark_tool.main(common + ['--eval-only', '--tta', 'flips']) == 0
+    after = json.loads(path.read_text())
+    assert after['eval']['metrics'] == before['eval']['metrics']
+    assert after['train']['curve'] == before['train']['curve']  # no repeated final point
+    tta = after['eval']['tta']
+    assert tta['views'] == 'flips' and 0.0 <= tta['metrics']['mDice'] <= 100.0
+    assert not any(key.startswith('seq_') for key in tta['metrics'])
+    markdown = (tmp_path / 'benchmark_ipsc_demo.md').read_text()
+    assert 'mDice TTA' in markdown and 'test-time augmentation (flips' in markdown

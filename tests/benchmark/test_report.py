@@ -10,8 +10,9 @@ import pytest
 from rleseg.benchmark import SUITES, resolve_config, resolve_models
 from rleseg.benchmark.grid import BenchmarkSettings, run_models
 from rleseg.benchmark.plots import write_figures
-from rleseg.benchmark.records import atomic_write_json, read_json, record_path
+from rleseg.benchmark.records import atomic_write_json, is_finished, read_json, record_path
 from rleseg.benchmark.report import demo_banner, group_by_dataset, summary_lines
+from rleseg.engine.tool_errors import ConfigError
 
 CLASSES = ['background', 'ipsc', 'diff']
 
@@ -213,3 +214,43 @@ def test_run_models_skips_done_and_reports_missing(tmp_path):
     assert f"delete {tmp_path / 'unet_ipsc_tiny'} to rerun" in text
     assert 'p2s_rle_nowhere_tiny: missing config, skipped' in text
     json.dumps(records, allow_nan=False)
+
+
+def test_tta_columns_spread_and_note():
+    records = []
+    for seed, (plain, tta) in enumerate(((70.0, 80.0), (72.0, 84.0))):
+        record = done_record('p2s_rle_ipsc_tiny', plain, tokens=True)
+        record['seed'] = seed
+        record['eval']['tta'] = dict(views='dihedral', metrics=dict(mDice=tta, mIoU=tta - 10))
+        records.append(record)
+    records.append(done_record('unet_ipsc_tiny', 90.0))
+    (table,) = group_by_dataset(records)
+    header, _, token_row, unet_row = table.markdown().splitlines()
+    headers = [h.strip() for h in header.split('|')]
+    cells = [c.strip() for c in token_row.split('|')]
+    assert cells[headers.index('mDice TTA')] == '82.0 ± 2.8'
+    assert cells[headers.index('mIoU TTA')] == '72.0 ± 2.8'
+    assert cells[headers.index('mDice')] == '71.0 ± 1.4'
+    assert [c.strip() for c in unet_row.split('|')][headers.index('mDice TTA')] == '—'
+    assert 'with test-time augmentation (dihedral: class probabilities' in table.legend()
+
+
+def test_tta_runs_again_a_finished_model_without_it(tmp_path):
+    record = dict(done_record('unet_ipsc_tiny', 80.0), settings=dict(iters=1))
+    atomic_write_json(record_path(str(tmp_path / 'unet_ipsc_tiny')), record)
+    calls = []
+
+    def fake_runner(spec, settings, progress, seed):
+        calls.append(settings.tta)
+        done = done_record(spec.name, 80.0)
+        done['eval']['tta'] = dict(views=settings.tta, metrics=dict(mDice=81.0))
+        return done
+
+    models, _ = resolve_models(None, ['unet_ipsc_tiny'])
+    for tta in (None, 'flips'):
+        run_models(models, BenchmarkSettings(work_dir=str(tmp_path), tta=tta),
+                   runner=fake_runner, stream=io.StringIO())
+    assert calls == ['flips']
+    assert is_finished(record) and not is_finished(record, 'flips')
+    with pytest.raises(ConfigError, match=r"--tta must be one of \['dihedral', 'flips'\]"):
+        BenchmarkSettings(work_dir=str(tmp_path), tta='d8')

@@ -67,6 +67,11 @@ def test_train_resume_test_round_trip(tmp_path, data_root):
     written = [str(p.relative_to(out_dir).with_suffix('')) for p in out_dir.rglob('*.png')]
     assert sorted(written) == sorted(test_items)
 
+    # --tta: the same checkpoint through the test-time-augmentation wrapper
+    log = _run([sys.executable, 'tools/test.py', CONFIG, str(work_dir / 'iter_4.pth'),
+                '--work-dir', str(tmp_path / 'tta'), '--tta', *_cfg_options(data_root, 4)])
+    assert 'SegDihedralTTAModel' in log and 'mDice' in log and 'Iter(test)' in log
+
 
 def test_test_tool_refuses_unsafe_checkpoint(tmp_path, data_root):
     evil = tmp_path / 'evil.pth'
