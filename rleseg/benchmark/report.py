@@ -433,8 +433,9 @@ def tables_generated(tables: Sequence[DatasetTable]) -> Optional[bool]:
 def summary_lines(tables: Sequence[DatasetTable], demo: bool,
                   machine: Optional[Dict[str, Any]] = None) -> List[str]:
     """A short honest summary: best model, the token model against the best baseline
-    (mDice, and PQ where measured; with several seeds, against their spread), its
-    ceiling and sequence statistics, and anything that did not run."""
+    (mDice, with test-time augmentation and PQ where measured; with several seeds,
+    against their spread), its ceiling and sequence statistics, and anything that did
+    not run."""
     lines = [demo_banner(machine, tables_generated(tables))] if demo else []
     for table in tables:
         label = f'[{table.label}]'
@@ -453,12 +454,17 @@ def summary_lines(tables: Sequence[DatasetTable], demo: bool,
                              'undertrained at this scale.')
         baselines = [r for r in ranked if not is_token_row(r)]
         pq_baselines = [r for r in by_pq if not is_token_row(r)]
+        tta_baselines = [r for r in _ranked(done, 'tta_mDice') if not is_token_row(r)]
         for row in (r for r in ranked if is_token_row(r)):
             line = (f"{label} token model {row['model']}: mDice {row['mDice']:.1f}"
                      + _gap_phrase('mDice', row, baselines))
             if row.get('ceiling_mDice') is not None:
                 line += (f"; token ceiling {row['ceiling_mDice']:.1f} mDice, the model "
                          f"reaches {row['pct_of_ceiling']:.0f}% of it")
+            if row.get('tta_mDice') is not None:
+                line += (f"; with test-time augmentation ({row['tta_views']}) mDice "
+                         f"{row['tta_mDice']:.1f}"
+                         + _gap_phrase('tta_mDice', row, tta_baselines, explain=False))
             if row.get('PQ') is not None:
                 line += f"; PQ {row['PQ']:.1f}" + _gap_phrase('PQ', row, pq_baselines,
                                                                explain=False)

@@ -233,6 +233,10 @@ def test_tta_columns_spread_and_note():
     assert cells[headers.index('mDice')] == '71.0 ± 1.4'
     assert [c.strip() for c in unet_row.split('|')][headers.index('mDice TTA')] == '—'
     assert 'with test-time augmentation (dihedral: class probabilities' in table.legend()
+    token_line = next(line for line in summary_lines([table], demo=False)
+                      if 'token model' in line)
+    assert 'with test-time augmentation (dihedral) mDice 82.0' in token_line
+    assert 'TTA' not in token_line.split('with test-time')[0]
 
 
 def test_tta_runs_again_a_finished_model_without_it(tmp_path):
