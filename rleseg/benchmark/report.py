@@ -123,6 +123,7 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
         tta = evaluation.get('tta') or {}
         if tta:
             row['tta_views'] = tta.get('views')
+            row['tta_error'] = tta.get('error')
             row.update({f'tta_{key}': value for key, value in tta['metrics'].items()})
         if row.get('b1_img_per_s'):
             row['b1_ms_per_img'] = 1000.0 / row['b1_img_per_s']
@@ -327,6 +328,8 @@ class DatasetTable:
             text += (f' mDice / mIoU TTA = the same checkpoints and metric with test-time '
                      f'augmentation ({", ".join(views)}: class probabilities averaged over '
                      'the views of the input, mapped back; the same views for every model).')
+            text += ''.join(f" No TTA for {row['model']}: {row['tta_error']}."
+                            for row in self.rows() if row.get('tta_error'))
         if any(row.get('PQ') is not None for row in self.rows()):
             text += (' PQ / SQ / RQ: panoptic quality, segmentation and recognition '
                      'quality (IoU > 0.5 matching), mean over foreground classes; models '

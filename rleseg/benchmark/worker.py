@@ -316,13 +316,19 @@ def token_ceiling(runner) -> Optional[Dict[str, float]]:
 def tta_scores(runner, views: str) -> Dict[str, Any]:
     """The test split scored by the same evaluator with test-time augmentation
     (:class:`~rleseg.models.SegDihedralTTAModel`, ``views``): ``dict(views, metrics)``
-    (sequence statistics left out: they are the plain evaluation's)."""
+    (sequence statistics left out: they are the plain evaluation's). A model the TTA
+    wrapper does not serve (panoptic, video windows, a binary head) keeps its plain
+    scores: ``metrics`` is empty and ``error`` says why."""
     from rleseg.models import SegDihedralTTAModel
 
     from .curves import evaluate
     loop = runner.test_loop
-    model = SegDihedralTTAModel(module=runner.model, views=views)
-    metrics = evaluate(model, loop.dataloader, loop.evaluator)
+    try:
+        model = SegDihedralTTAModel(module=runner.model, views=views)
+        metrics = evaluate(model, loop.dataloader, loop.evaluator)
+    except (TypeError, ValueError) as error:
+        return dict(views=views, metrics={},
+                    error=f'{type(error).__name__}: {error}'.splitlines()[0])
     return dict(views=views, metrics={key: float(value) for key, value in metrics.items()
                                       if not key.startswith('seq_')})
 

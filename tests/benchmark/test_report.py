@@ -258,3 +258,24 @@ def test_tta_runs_again_a_finished_model_without_it(tmp_path):
     assert is_finished(record) and not is_finished(record, 'flips')
     with pytest.raises(ConfigError, match=r"--tta must be one of \['dihedral', 'flips'\]"):
         BenchmarkSettings(work_dir=str(tmp_path), tta='d8')
+
+
+def test_a_model_tta_does_not_serve_keeps_its_plain_scores():
+    from types import SimpleNamespace
+
+    import torch
+
+    from rleseg.benchmark.worker import tta_scores
+    runner = SimpleNamespace(model=torch.nn.Linear(2, 2),
+                             test_loop=SimpleNamespace(dataloader=[], evaluator=None))
+    result = tta_scores(runner, 'flips')
+    assert result['views'] == 'flips' and result['metrics'] == {}
+    assert result['error'].startswith('TypeError: SegDihedralTTAModel: test-time '
+                                      'augmentation needs a semantic segmentor')
+    record = done_record('p2s_rle_ipsc_panoptic_tiny', 50.0, tokens=True)
+    record['eval']['tta'] = result
+    (table,) = group_by_dataset([record, done_record('unet_ipsc_tiny', 80.0)])
+    assert 'mDice TTA' not in table.markdown()
+    assert 'No TTA for p2s_rle_ipsc_panoptic_tiny: TypeError: SegDihedralTTAModel' in \
+        table.legend()
+    assert is_finished(record, 'flips')  # not re-run on every call
