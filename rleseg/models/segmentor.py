@@ -10,7 +10,7 @@ the ground truth's own tokens are decoded instead: the token ceiling.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -412,19 +412,37 @@ class Pix2SeqSegmentor(BaseSegmentor):
             up = up.long()
         return up.to(inputs.device), tokens, reports
 
-    def predict_scores(self, inputs: Tensor) -> Tuple[Tensor, Tensor, List[dict]]:
+    def predict_scores(self, inputs: Tensor
+                       ) -> Tuple[Tensor, Sequence[Tensor], List[dict]]:
         """Images (B, C, H, W) -> class probabilities (B, K, H, W) float at the input
-        size, tokens (B, L), decode reports: the decoded grids as class maps upsampled
-        by the tokenizer's rule (one-hot per cell; soft at cell boundaries with
-        'bilinear'). Whole-image inference of single images; what test-time
-        augmentation averages (:class:`~rleseg.models.SegDihedralTTAModel`)."""
-        if self.test_cfg['mode'] != 'whole':
-            raise ValueError(f"{type(self).__name__}.predict_scores: needs "
-                             f"test_cfg.mode='whole', got {self.test_cfg['mode']!r}")
-        grids, tokens, reports = self._predict_grids(inputs)
-        if grids.shape[1] != 1:
+        size, tokens and decode reports per image; what test-time augmentation averages
+        (:class:`~rleseg.models.SegDihedralTTAModel`). Single images only.
+
+        ``test_cfg.mode='whole'``: the decoded grids as class maps upsampled by the
+        tokenizer's rule (one-hot per cell; soft at cell boundaries with 'bilinear'),
+        tokens (B, L). 'slide': the stitched label map one-hot (as :meth:`predict`
+        stitches it), tokens (windows, L) and a report summed over windows per image.
+        """
+        mode = self.test_cfg['mode']
+        if mode == 'whole':
+            grids, tokens, reports = self._predict_grids(inputs)
+            frames = grids.shape[1]
+        elif mode == 'slide':
+            results = [self._predict_slide(inputs[i:i + 1], self._predict_grids)
+                       for i in range(len(inputs))]
+            masks = torch.stack([mask for mask, _, _ in results])  # (B, N, H, W)
+            tokens = [t for _, t, _ in results]
+            reports = [r for _, _, r in results]
+            frames = masks.shape[1]
+        else:
+            raise ValueError(f"{type(self).__name__}: test_cfg.mode must be 'whole' or "
+                             f"'slide', got {mode!r}")
+        if frames != 1:
             raise ValueError(f'{type(self).__name__}.predict_scores: needs single images, '
-                             f'the model predicts {grids.shape[1]} frames per item')
+                             f'the model predicts {frames} frames per item')
+        if mode == 'slide':
+            scores = F.one_hot(masks[:, 0], self.tokenizer.num_run_classes)
+            return scores.permute(0, 3, 1, 2).float(), tokens, reports
         scores = self.tokenizer.upsample_scores(grids[:, 0], tuple(inputs.shape[-2:]))
         return torch.from_numpy(scores).to(inputs.device), tokens, reports
 

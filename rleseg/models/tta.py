@@ -11,11 +11,12 @@ every paradigm sees exactly the same views.
 Class probabilities per view: the softmax of a dense model's logits (what mmseg's
 ``SegTTAModel`` averages); for the token model, its decoded mask as class maps
 upsampled by the tokenizer's rule (:meth:`Pix2SeqSegmentor.predict_scores`: one-hot
-cells, soft at cell boundaries with 'bilinear'), so averaging is a vote over views.
+cells, soft at cell boundaries with 'bilinear'; with sliding windows the stitched label
+map, one-hot), so averaging is a vote over views.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseTTAModel
@@ -84,9 +85,9 @@ class SegDihedralTTAModel(BaseTTAModel):
         self.views = VIEWS[views]
 
     def probabilities(self, inputs: Tensor
-                      ) -> Tuple[Tensor, Optional[Tuple[Tensor, List[dict]]]]:
+                      ) -> Tuple[Tensor, Optional[Tuple[Sequence[Tensor], List[dict]]]]:
         """Preprocessed images (B, C, H, W) -> class probabilities (B, K, H, W) float at
-        the input size, and for a token model its (tokens (B, L), decode reports)."""
+        the input size, and for a token model its (tokens, decode reports) per image."""
         if isinstance(self.module, Pix2SeqSegmentor):
             scores, tokens, reports = self.module.predict_scores(inputs)
             return scores.float(), (tokens, reports)

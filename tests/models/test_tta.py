@@ -100,6 +100,29 @@ def test_token_model_generates_once_per_view_and_returns_valid_masks():
         assert sample.pred_tokens.ndim == 1 and 'num_tokens' in sample.decode_report
 
 
+def test_token_model_in_slide_mode_votes_its_stitched_masks():
+    """Sliding-window inference (the paper-scale configs): each view's stitched label
+    map, one-hot, is what the views vote with; per image the window tokens and the
+    summed report of the identity view are kept."""
+    model = token_model(test_cfg=dict(mode='slide', crop_size=(16, 16), stride=(16, 16),
+                                      sampling=dict(strategy='greedy')))
+    data, masks = make_batch(TOK, 2)
+    batch = model.data_preprocessor(copy.deepcopy(data), False)
+    with torch.no_grad():
+        scores, tokens, reports = model.predict_scores(batch['inputs'])
+        plain = model.predict(batch['inputs'], copy.deepcopy(batch['data_samples']))
+    assert scores.shape == (2, 3) + batch['inputs'].shape[-2:]
+    assert torch.equal(scores.sum(1), torch.ones_like(scores[:, 0]))  # one-hot
+    for i, sample in enumerate(plain):
+        assert torch.equal(scores[i].argmax(0), sample.pred_sem_seg.data[0])
+        assert torch.equal(tokens[i], sample.pred_tokens)
+        assert reports[i] == sample.decode_report and reports[i]['num_windows'] == 4
+    samples = SegDihedralTTAModel(module=model, views='flips').test_step(data)
+    for sample, mask in zip(samples, masks):
+        assert sample.pred_sem_seg.data.shape == (1, ) + mask.shape
+        assert sample.pred_tokens.shape[0] == 4
+
+
 def test_dense_model_averages_softmax_over_flips():
     model = dense_model()
     data, masks = make_batch(TOK, 2, seed=3)
@@ -135,11 +158,11 @@ def test_bad_views_and_models_are_one_line_errors():
     assert '\n' not in str(error.value)
     with pytest.raises(TypeError, match='needs a semantic segmentor .* got Linear'):
         SegDihedralTTAModel(module=torch.nn.Linear(2, 2))
-    slide = token_model(test_cfg=dict(mode='slide', crop_size=(32, 32)))
     data, _ = make_batch(TOK, 1)
-    with pytest.raises(ValueError, match="predict_scores: needs test_cfg.mode='whole', "
-                                         "got 'slide'"):
-        SegDihedralTTAModel(module=slide).test_step(data)
+    bad_mode = token_model(test_cfg=dict(mode='tiles'))
+    with pytest.raises(ValueError, match="test_cfg.mode must be 'whole' or 'slide', "
+                                         "got 'tiles'"):
+        SegDihedralTTAModel(module=bad_mode).test_step(data)
     binary = dense_model(num_classes=2)
     binary.decode_head.out_channels = 1
     binary.decode_head.conv_seg = torch.nn.Conv2d(16, 1, 1)
