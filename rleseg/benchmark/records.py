@@ -19,7 +19,8 @@ A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
   ``--curve-points``), ``machine`` (where it trained);
 * ``eval``: ``metrics`` (the :class:`~rleseg.evaluation.PerClassSegMetric` dict),
   ``ceiling`` (token models: the same metrics on the ground truth's own tokens),
-  ``tta`` (``--tta``: ``views`` and the same metrics with test-time augmentation),
+  ``tta`` (``--tta``: ``views``, the same metrics with test-time augmentation and
+  its ``b1_img_per_s``, or ``error`` for a model it does not serve),
   ``latency`` (``b1_img_per_s``, ``b8_img_per_s``), ``test_wall_s``,
   ``peak_mem_mib`` (+ ``peak_mem_kind``), ``params``, ``model_type``, ``checkpoint``,
   ``dataset`` (label, classes, palette, item count and a hash of the test items) and

@@ -76,6 +76,7 @@ CEILING_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 TTA_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('mDice TTA', 'tta_mDice', '.1f'),
     ('mIoU TTA', 'tta_mIoU', '.1f'),
+    ('img/s b1 TTA', 'tta_b1_img_per_s', '.1f'),
 )
 #: Scores shown as ``mean ± std`` when a model ran with several seeds.
 SPREAD_KEYS = ('mDice', 'mIoU', 'mRecall', 'mPrecision', 'dataset_mDice', 'dataset_mIoU',
@@ -124,6 +125,7 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
         if tta:
             row['tta_views'] = tta.get('views')
             row['tta_error'] = tta.get('error')
+            row['tta_b1_img_per_s'] = tta.get('b1_img_per_s')
             row.update({f'tta_{key}': value for key, value in tta['metrics'].items()})
         if row.get('b1_img_per_s'):
             row['b1_ms_per_img'] = 1000.0 / row['b1_img_per_s']
@@ -327,7 +329,8 @@ class DatasetTable:
         if views:
             text += (f' mDice / mIoU TTA = the same checkpoints and metric with test-time '
                      f'augmentation ({", ".join(views)}: class probabilities averaged over '
-                     'the views of the input, mapped back; the same views for every model).')
+                     'the views of the input, mapped back; the same views for every model); '
+                     'img/s b1 TTA = its throughput at batch 1.')
             text += ''.join(f" No TTA for {row['model']}: {row['tta_error']}."
                             for row in self.rows() if row.get('tta_error'))
         if any(row.get('PQ') is not None for row in self.rows()):

@@ -313,15 +313,17 @@ def token_ceiling(runner) -> Optional[Dict[str, float]]:
             if not key.startswith('seq_')}
 
 
-def tta_scores(runner, views: str) -> Dict[str, Any]:
+def tta_scores(runner, views: str, latency_repeats: int = 3) -> Dict[str, Any]:
     """The test split scored by the same evaluator with test-time augmentation
-    (:class:`~rleseg.models.SegDihedralTTAModel`, ``views``): ``dict(views, metrics)``
-    (sequence statistics left out: they are the plain evaluation's). A model the TTA
-    wrapper does not serve (panoptic, video windows, a binary head) keeps its plain
-    scores: ``metrics`` is empty and ``error`` says why."""
+    (:class:`~rleseg.models.SegDihedralTTAModel`, ``views``), and its inference speed:
+    ``dict(views, metrics, b1_img_per_s)`` (sequence statistics left out: they are the
+    plain evaluation's). A model the TTA wrapper does not serve (panoptic, video
+    windows, a binary head) keeps its plain scores: ``metrics`` is empty and ``error``
+    says why."""
     from rleseg.models import SegDihedralTTAModel
 
     from .curves import evaluate
+    from .measure import images_per_second
     loop = runner.test_loop
     try:
         model = SegDihedralTTAModel(module=runner.model, views=views)
@@ -329,8 +331,10 @@ def tta_scores(runner, views: str) -> Dict[str, Any]:
     except (TypeError, ValueError) as error:
         return dict(views=views, metrics={},
                     error=f'{type(error).__name__}: {error}'.splitlines()[0])
+    speed = images_per_second(model.eval(), _batch_maker(runner), 1, latency_repeats)
     return dict(views=views, metrics={key: float(value) for key, value in metrics.items()
-                                      if not key.startswith('seq_')})
+                                      if not key.startswith('seq_')},
+                b1_img_per_s=speed)
 
 
 def _timed_warmup(cfg, model_dir: str, iters: int) -> float:
@@ -471,7 +475,7 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     metrics = runner.test()
     test_wall = time.perf_counter() - start
     ceiling = token_ceiling(runner)
-    tta_eval = tta_scores(runner, tta) if tta else None
+    tta_eval = tta_scores(runner, tta, latency_repeats) if tta else None
     hook.report('latency', 0, 2, force=True)
     identity = dataset_identity(runner.test_dataloader.dataset)
     speed = latency(runner.model, _batch_maker(runner), (1, 8), latency_repeats,

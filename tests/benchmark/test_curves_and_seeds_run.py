@@ -85,6 +85,8 @@ def test_tta_rescores_a_finished_run_from_its_checkpoint(tmp_path, benchmark_too
     assert after['train']['curve'] == before['train']['curve']  # no repeated final point
     tta = after['eval']['tta']
     assert tta['views'] == 'flips' and 0.0 <= tta['metrics']['mDice'] <= 100.0
+    assert 0 < tta['b1_img_per_s'] < after['eval']['latency']['b1_img_per_s']  # 3 views
     assert not any(key.startswith('seq_') for key in tta['metrics'])
     markdown = (tmp_path / 'benchmark_ipsc_demo.md').read_text()
-    assert 'mDice TTA' in markdown and 'test-time augmentation (flips' in markdown
+    assert 'mDice TTA' in markdown and 'img/s b1 TTA' in markdown
+    assert 'test-time augmentation (flips' in markdown

@@ -221,7 +221,8 @@ def test_tta_columns_spread_and_note():
     for seed, (plain, tta) in enumerate(((70.0, 80.0), (72.0, 84.0))):
         record = done_record('p2s_rle_ipsc_tiny', plain, tokens=True)
         record['seed'] = seed
-        record['eval']['tta'] = dict(views='dihedral', metrics=dict(mDice=tta, mIoU=tta - 10))
+        record['eval']['tta'] = dict(views='dihedral', metrics=dict(mDice=tta, mIoU=tta - 10),
+                                     b1_img_per_s=1.5)
         records.append(record)
     records.append(done_record('unet_ipsc_tiny', 90.0))
     (table,) = group_by_dataset(records)
@@ -230,6 +231,7 @@ def test_tta_columns_spread_and_note():
     cells = [c.strip() for c in token_row.split('|')]
     assert cells[headers.index('mDice TTA')] == '82.0 ± 2.8'
     assert cells[headers.index('mIoU TTA')] == '72.0 ± 2.8'
+    assert cells[headers.index('img/s b1 TTA')] == '1.5'
     assert cells[headers.index('mDice')] == '71.0 ± 1.4'
     assert [c.strip() for c in unet_row.split('|')][headers.index('mDice TTA')] == '—'
     assert 'with test-time augmentation (dihedral: class probabilities' in table.legend()
