@@ -10,7 +10,7 @@ the ground truth's own tokens are decoded instead: the token ceiling.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -413,38 +413,23 @@ class Pix2SeqSegmentor(BaseSegmentor):
         return up.to(inputs.device), tokens, reports
 
     def predict_scores(self, inputs: Tensor
-                       ) -> Tuple[Tensor, Sequence[Tensor], List[dict]]:
+                       ) -> Tuple[Tensor, List[Tensor], List[dict]]:
         """Images (B, C, H, W) -> class probabilities (B, K, H, W) float at the input
-        size, tokens and decode reports per image; what test-time augmentation averages
-        (:class:`~rleseg.models.SegDihedralTTAModel`). Single images only.
-
-        ``test_cfg.mode='whole'``: the decoded grids as class maps upsampled by the
-        tokenizer's rule (one-hot per cell; soft at cell boundaries with 'bilinear'),
-        tokens (B, L). 'slide': the stitched label map one-hot (as :meth:`predict`
-        stitches it), tokens (windows, L) and a report summed over windows per image.
-        """
-        mode = self.test_cfg['mode']
-        if mode == 'whole':
-            grids, tokens, reports = self._predict_grids(inputs)
-            frames = grids.shape[1]
-        elif mode == 'slide':
-            results = [self._predict_slide(inputs[i:i + 1], self._predict_grids)
-                       for i in range(len(inputs))]
-            masks = torch.stack([mask for mask, _, _ in results])  # (B, N, H, W)
-            tokens = [t for _, t, _ in results]
-            reports = [r for _, _, r in results]
-            frames = masks.shape[1]
-        else:
-            raise ValueError(f"{type(self).__name__}: test_cfg.mode must be 'whole' or "
-                             f"'slide', got {mode!r}")
+        size, tokens and decode report per image (as :meth:`predict` makes them); what
+        test-time augmentation averages (:class:`~rleseg.models.SegDihedralTTAModel`).
+        Single images only. The class scores of whole-image 'bilinear' inference, else
+        the one-hot of the predicted labels (the 'nearest' rule, the stitched map of
+        sliding windows)."""
+        results = self._predict_items(inputs, self._predict_grids)
+        frames = results[0][0].shape[0]
         if frames != 1:
             raise ValueError(f'{type(self).__name__}.predict_scores: needs single images, '
                              f'the model predicts {frames} frames per item')
-        if mode == 'slide':
-            scores = F.one_hot(masks[:, 0], self.tokenizer.num_run_classes)
-            return scores.permute(0, 3, 1, 2).float(), tokens, reports
-        scores = self.tokenizer.upsample_scores(grids[:, 0], tuple(inputs.shape[-2:]))
-        return torch.from_numpy(scores).to(inputs.device), tokens, reports
+        scores = [mask[0] if mask.is_floating_point() else
+                  F.one_hot(mask[0], self.tokenizer.num_run_classes).permute(2, 0, 1).float()
+                  for mask, _, _ in results]
+        return (torch.stack(scores), [tokens for _, tokens, _ in results],
+                [report for _, _, report in results])
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """Images (B, C, H, W) -> class masks (B, N, H, W) (N = 1 for images)."""
@@ -465,21 +450,28 @@ class Pix2SeqSegmentor(BaseSegmentor):
         if self.test_cfg['oracle']:
             inputs, predictor = self.ground_truth_inputs(inputs, data_samples), \
                 self._oracle_grids
-        if self.test_cfg['mode'] == 'slide':
-            results = [self._predict_slide(inputs[i:i + 1], predictor)
-                       for i in range(len(inputs))]
-        elif self.test_cfg['mode'] == 'whole':
-            masks, tokens, reports = self._predict_whole(inputs, predictor, scores=True)
-            results = [(masks[i], tokens[i], reports[i]) for i in range(len(inputs))]
-        else:
-            raise ValueError(f"Pix2SeqSegmentor: test_cfg.mode must be 'whole' or 'slide', "
-                             f"got {self.test_cfg['mode']!r}")
+        results = self._predict_items(inputs, predictor)
         for sample, (mask, tokens, report) in zip(data_samples, results):
             sample.set_data(dict(pred_sem_seg=PixelData(
                 data=restore_original(mask, sample.metainfo))))
             sample.pred_tokens = tokens
             sample.decode_report = report
         return data_samples
+
+    def _predict_items(self, inputs: Tensor, predictor: PatchPredictor
+                       ) -> List[Tuple[Tensor, Tensor, dict]]:
+        """Per image, by ``test_cfg.mode``: masks (N, H, W) long, or class scores
+        (N, C, H, W) float (whole image, 'bilinear' rule), at the input size; tokens
+        ((L,), or (windows, L) in slide mode); decode report."""
+        mode = self.test_cfg['mode']
+        if mode == 'slide':
+            return [self._predict_slide(inputs[i:i + 1], predictor)
+                    for i in range(len(inputs))]
+        if mode == 'whole':
+            masks, tokens, reports = self._predict_whole(inputs, predictor, scores=True)
+            return [(masks[i], tokens[i], reports[i]) for i in range(len(inputs))]
+        raise ValueError(f"Pix2SeqSegmentor: test_cfg.mode must be 'whole' or 'slide', "
+                         f"got {mode!r}")
 
     @staticmethod
     def _samples_or_default(inputs: Tensor, data_samples: OptSampleList) -> SampleList:

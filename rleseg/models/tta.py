@@ -16,7 +16,7 @@ map, one-hot), so averaging is a vote over views.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmengine.model import BaseTTAModel
@@ -85,7 +85,7 @@ class SegDihedralTTAModel(BaseTTAModel):
         self.views = VIEWS[views]
 
     def probabilities(self, inputs: Tensor
-                      ) -> Tuple[Tensor, Optional[Tuple[Sequence[Tensor], List[dict]]]]:
+                      ) -> Tuple[Tensor, Optional[Tuple[List[Tensor], List[dict]]]]:
         """Preprocessed images (B, C, H, W) -> class probabilities (B, K, H, W) float at
         the input size, and for a token model its (tokens, decode reports) per image."""
         if isinstance(self.module, Pix2SeqSegmentor):

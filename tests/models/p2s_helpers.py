@@ -17,6 +17,8 @@ from rleseg.tokenizers import build_tokenizer
 # SegDataPreProcessor.
 init_default_scope('mmseg')
 
+TINY_PREPROCESSOR = dict(type='SegDataPreProcessor', mean=[128.0] * 3, std=[64.0] * 3,
+                         size_divisor=32, pad_val=0, seg_pad_val=255)
 TINY_BACKBONE = dict(
     type='ResNet', depth=18, in_channels=3, stem_channels=16, base_channels=16,
     num_stages=2, strides=(1, 2), dilations=(1, 1), out_indices=(1, ),
@@ -28,9 +30,7 @@ def tiny_model_cfg(tokenizer: dict, **overrides) -> dict:
     """A CPU-sized Pix2SeqSegmentor config (32x32 patches -> 4x4 feature tokens)."""
     cfg = dict(
         type='Pix2SeqSegmentor',
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=[128.0] * 3,
-                               std=[64.0] * 3, size_divisor=32, pad_val=0,
-                               seg_pad_val=255),
+        data_preprocessor=copy.deepcopy(TINY_PREPROCESSOR),
         backbone=copy.deepcopy(TINY_BACKBONE),
         tokenizer=tokenizer,
         d_model=32,

@@ -14,7 +14,7 @@ from rleseg.models import SegDihedralTTAModel
 from rleseg.models.segmentor import restore_original
 from rleseg.models.tta import VIEWS, apply_view, invert_view
 
-from p2s_helpers import TINY_BACKBONE, make_batch, tiny_model_cfg
+from p2s_helpers import TINY_BACKBONE, TINY_PREPROCESSOR, make_batch, tiny_model_cfg
 
 TOK = dict(scheme='mc', mask_size=8, num_classes=3, subsample=dict(factor=4),
            max_seq_len=64)
@@ -29,9 +29,7 @@ def dense_model(num_classes: int = 3):
     torch.manual_seed(0)
     cfg = dict(
         type='EncoderDecoder',
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=[128.0] * 3,
-                               std=[64.0] * 3, size_divisor=32, pad_val=0,
-                               seg_pad_val=255),
+        data_preprocessor=copy.deepcopy(TINY_PREPROCESSOR),
         backbone=copy.deepcopy(TINY_BACKBONE),
         decode_head=dict(type='FCNHead', in_channels=32, channels=16, num_convs=1,
                          concat_input=False, num_classes=num_classes, in_index=0,
