@@ -1,12 +1,9 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
 import argparse
-import os
 
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
-
-from rleseg.engine import (add_config_arguments, add_debug_argument, apply_test_options,
-                           load_config, user_errors)
+from rleseg.engine import (add_config_arguments, add_debug_argument, add_launcher_arguments,
+                           apply_test_options, build_runner, load_config,
+                           parse_tool_args, user_errors)
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,13 +20,9 @@ def parse_args() -> argparse.Namespace:
                         help='test-time augmentation: the config\'s tta_model (default: '
                         'class probabilities averaged over the 8 flips / rotations)')
     add_config_arguments(parser)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_launcher_arguments(parser)
     add_debug_argument(parser)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_tool_args(parser)
 
 
 def main() -> None:
@@ -40,8 +33,7 @@ def main() -> None:
         apply_test_options(cfg, args.checkpoint, out=args.out, show=args.show,
                            show_dir=args.show_dir, wait_time=args.wait_time,
                            tta=args.tta)
-        runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
-                  else RUNNERS.build(cfg))
+        runner = build_runner(cfg)
         runner.test()
 
 

@@ -1,12 +1,9 @@
 """Train a segmentor: ``python tools/train.py CONFIG [options]`` (mmseg's options)."""
 import argparse
-import os
 
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
-
-from rleseg.engine import (add_config_arguments, add_debug_argument, apply_train_options,
-                           load_config, user_errors)
+from rleseg.engine import (add_config_arguments, add_debug_argument, add_launcher_arguments,
+                           apply_train_options, build_runner, load_config,
+                           parse_tool_args, user_errors)
 
 
 def parse_args() -> argparse.Namespace:
@@ -20,13 +17,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true',
                         help='enable automatic-mixed-precision training')
     add_config_arguments(parser)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_launcher_arguments(parser)
     add_debug_argument(parser)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_tool_args(parser)
 
 
 def main() -> None:
@@ -35,8 +28,7 @@ def main() -> None:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
                           tuple(args.trust_checkpoint))
         apply_train_options(cfg, resume=args.resume, amp=args.amp)
-        runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg
-                  else RUNNERS.build(cfg))
+        runner = build_runner(cfg)
         runner.train()
 
 

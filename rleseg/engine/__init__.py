@@ -4,8 +4,9 @@ from .amp import CPUAmpOptimWrapper
 from .checkpoint import (SAFE_GLOBALS, CheckpointError, SafeCheckpointHook,
                          SafeHistoryBuffer, UnsafeCheckpointError, load_checkpoint_safely,
                          make_checkpoint_safe, trust_checkpoint, verify_checkpoint_file)
-from .cli import (add_config_arguments, add_guard_hooks, apply_test_options,
-                  apply_train_options, load_config)
+from .cli import (add_config_arguments, add_guard_hooks, add_launcher_arguments,
+                  apply_test_options, apply_train_options, build_runner, load_config,
+                  parse_tool_args)
 from .guards import (CheckedPretrainedInit, NonFiniteLossError, NonFiniteLossHook,
                      check_state_fits)
 from .tool_errors import (USER_ERRORS, ConfigError, add_debug_argument,
@@ -17,7 +18,8 @@ from .resume_rng import ResumeRandomStateHook
 __all__ = [
     'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'init_cpu_distributed',
     'PredictionWriterHook', 'ResumeRandomStateHook', 'add_config_arguments',
-    'add_guard_hooks', 'apply_test_options', 'apply_train_options', 'load_config',
+    'add_guard_hooks', 'add_launcher_arguments', 'apply_test_options',
+    'apply_train_options', 'build_runner', 'load_config', 'parse_tool_args',
     'SAFE_GLOBALS', 'CheckpointError', 'SafeCheckpointHook', 'SafeHistoryBuffer',
     'UnsafeCheckpointError', 'load_checkpoint_safely', 'make_checkpoint_safe',
     'trust_checkpoint', 'verify_checkpoint_file',

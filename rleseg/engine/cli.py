@@ -9,12 +9,15 @@ these functions, so the behaviour is testable without a subprocess.
 from __future__ import annotations
 
 import argparse
+import os
 import os.path as osp
 from typing import Optional
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 from .checkpoint import trust_checkpoint
 from .cpu_ddp import init_cpu_distributed
@@ -40,6 +43,27 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value pairs (xxx=yyy)')
+
+
+def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add mmseg's distributed options: ``--launcher`` and ``--local-rank``."""
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_tool_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse the command line of a tool built with :func:`add_launcher_arguments`;
+    ``--local-rank`` becomes ``LOCAL_RANK`` unless the launcher set it (as mmseg's
+    tools do)."""
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def build_runner(cfg: Config) -> Runner:
+    """mmengine's ``Runner``, or the config's ``runner_type`` from ``RUNNERS``."""
+    return Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
 
 
 def load_config(config_path: str, cfg_options: Optional[dict] = None,

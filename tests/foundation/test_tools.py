@@ -1,5 +1,6 @@
 """train -> checkpoint -> resume -> test through the command-line tools, and a
 two-process CPU run of tools/dist_train.sh (gloo)."""
+import argparse
 import os
 import socket
 import subprocess
@@ -7,9 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from mmengine.config import Config
+from mmengine.registry import RUNNERS
 
 from rleseg.datasets.prepare import prepare_demo
-from rleseg.engine import load_checkpoint_safely
+from rleseg.engine import (add_launcher_arguments, build_runner, load_checkpoint_safely,
+                           parse_tool_args)
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/unet_ipsc_tiny.py'
@@ -204,3 +208,32 @@ def test_non_finite_loss_stops_training_naming_the_iteration(tmp_path, data_root
                                str(work_dir), *options], env={'OMP_NUM_THREADS': '1'})
     assert 'is nan at iteration 1' in line, line
     assert not list(work_dir.glob('iter_*.pth'))
+
+
+def test_launcher_options_export_local_rank(monkeypatch):
+    """`--local-rank` becomes LOCAL_RANK unless the launcher already set it (mmseg)."""
+    parser = argparse.ArgumentParser()
+    add_launcher_arguments(parser)
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    monkeypatch.setattr(sys, 'argv', ['train.py', '--launcher', 'pytorch', '--local-rank', '3'])
+    args = parse_tool_args(parser)
+    assert (args.launcher, os.environ['LOCAL_RANK']) == ('pytorch', '3')
+    monkeypatch.setenv('LOCAL_RANK', '1')
+    parse_tool_args(parser)
+    assert os.environ['LOCAL_RANK'] == '1'
+
+
+def test_build_runner_honours_runner_type():
+    """A config's runner_type is built from mmengine's RUNNERS, as in mmseg's tools."""
+
+    @RUNNERS.register_module(name='_RecordingRunnerForTest', force=True)
+    class _RecordingRunner:
+        @classmethod
+        def from_cfg(cls, cfg):
+            return cls()
+
+    try:
+        runner = build_runner(Config(dict(runner_type='_RecordingRunnerForTest')))
+        assert isinstance(runner, _RecordingRunner)
+    finally:
+        RUNNERS.module_dict.pop('_RecordingRunnerForTest')
