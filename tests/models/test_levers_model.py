@@ -230,6 +230,21 @@ def test_coordinate_embed_bad_value():
         coordinate_embed='pointer')
 
 
+def _pointer_learns_and_decodes(model, tok, head) -> tuple[torch.Tensor, torch.Tensor]:
+    """A pointer head's keys get gradients, and after one optimiser step its queries
+    too (the keys start at zero); cached and uncached greedy decoding agree. Returns
+    the test images (2, 3, 32, 32) and their cached generation."""
+    loss_backward(model, tok)
+    assert head.key.weight.grad.abs().sum() > 0
+    train_once(model, tok)
+    loss_backward(model, tok)
+    assert head.query.weight.grad.abs().sum() > 0           # keys are no longer zero
+    model.eval()
+    x = torch.randn(2, 3, 32, 32)
+    cached = model.generate_tokens(x)
+    assert torch.equal(cached, model.generate_tokens(x, use_cache=False))
+    return x, cached
+
 
 @pytest.mark.parametrize('tok', [TOK, FLAT], ids=['2d', 'flat'])
 def test_coordinate_pointer(tok):
@@ -238,15 +253,7 @@ def test_coordinate_pointer(tok):
     pointer = model.decoder.pointer
     ids, _ = coordinate_code(model.tokenizer, 32)
     assert torch.equal(pointer.ids, ids) and pointer.cells.shape == (len(ids), 64)
-    loss_backward(model, tok)
-    assert pointer.key.weight.grad.abs().sum() > 0
-    train_once(model, tok)
-    loss_backward(model, tok)
-    assert pointer.query.weight.grad.abs().sum() > 0        # keys are no longer zero
-    model.eval()
-    x = torch.randn(2, 3, 32, 32)
-    cached = model.generate_tokens(x)
-    assert torch.equal(cached, model.generate_tokens(x, use_cache=False))
+    x, _ = _pointer_learns_and_decodes(model, tok, pointer)
     assert model.predict(x)[0].pred_sem_seg.data.shape == (1, 32, 32)
 
 
@@ -262,15 +269,7 @@ def test_length_pointer():
     head = model.decoder.length_pointer
     assert torch.equal(head.ids, torch.arange(*model.vocab_layout.ranges['lac']))
     assert head.cell_of_scan.shape == (64, )
-    loss_backward(model, FLAT)
-    assert head.key.weight.grad.abs().sum() > 0
-    train_once(model, FLAT)
-    loss_backward(model, FLAT)
-    assert head.query.weight.grad.abs().sum() > 0           # keys are no longer zero
-    model.eval()
-    x = torch.randn(2, 3, 32, 32)
-    cached = model.generate_tokens(x)
-    assert torch.equal(cached, model.generate_tokens(x, use_cache=False))
+    x, cached = _pointer_learns_and_decodes(model, FLAT, head)
     model.test_cfg['decode_impl'] = 'static'
     assert torch.equal(cached, model.generate_tokens(x))
     assert model.predict(x)[0].pred_sem_seg.data.shape == (1, 32, 32)

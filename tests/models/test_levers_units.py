@@ -285,6 +285,20 @@ def test_coordinate_cells_point_at_the_named_memory_cells(order):
         [1.5, 5.5, 9.5, 4.0, 5.0, 6.0, 7.0]))       # row means, then column means
 
 
+def _assert_cached_paths_match(dec: TransformerDecoder, memory: torch.Tensor,
+                               tokens: torch.Tensor, scored: torch.Tensor,
+                               position: int) -> None:
+    """The KV-cached paths add the same scores as the full forward ``scored``
+    (B, T, V): one step over all of ``tokens``, and ``step_at`` at ``position`` after
+    the prefix before it."""
+    cache = dec.init_cache(memory)
+    assert torch.allclose(dec.step(tokens, cache), scored, atol=1e-5)
+    cache = dec.init_cache(memory)
+    dec.step(tokens[:, :position], cache)
+    at = dec.step_at(tokens[:, position:position + 1], torch.tensor([position]), cache)
+    assert torch.allclose(at[:, 0], scored[:, position], atol=1e-5)
+
+
 def test_pointer_starts_neutral_and_learns():
     tok = build_tokenizer(dict(scheme='bin', mask_size=4, num_classes=2, starts='2d',
                                subsample=dict(factor=1), max_seq_len=32))
@@ -306,14 +320,7 @@ def test_pointer_starts_neutral_and_learns():
     others[ids] = False
     assert not torch.allclose(scored[..., ids], before[..., ids])
     assert torch.allclose(scored[..., others], before[..., others])
-    # the cached paths add the same scores
-    cache = dec.init_cache(memory)
-    stepped = dec.step(tokens, cache)
-    assert torch.allclose(stepped, scored, atol=1e-5)
-    cache = dec.init_cache(memory)
-    dec.step(tokens[:, :2], cache)
-    at = dec.step_at(tokens[:, 2:], torch.tensor([2]), cache)
-    assert torch.allclose(at[:, 0], scored[:, 2], atol=1e-5)
+    _assert_cached_paths_match(dec, memory, tokens, scored, position=2)
     with pytest.raises(ValueError, match=r"^coordinate_pointer: the memory has 9 tokens"):
         dec(tokens, torch.randn(1, 9, 16))
 
@@ -386,13 +393,7 @@ def test_run_end_pointer_scores_lengths_after_starts_only():
     expected = (head.query(h[0, 1]) * head.key(memory[0, 5 + 2])).sum() * head.scale
     assert torch.allclose(scored[0, 1, length_lo + 2] - before[0, 1, length_lo + 2],
                           expected, atol=1e-5)
-    # the cached paths add the same scores
-    cache = dec.init_cache(memory)
-    assert torch.allclose(dec.step(tokens, cache), scored, atol=1e-5)
-    cache = dec.init_cache(memory)
-    dec.step(tokens[:, :3], cache)
-    at = dec.step_at(tokens[:, 3:4], torch.tensor([3]), cache)
-    assert torch.allclose(at[:, 0], scored[:, 3], atol=1e-5)
+    _assert_cached_paths_match(dec, memory, tokens, scored, position=3)
     with pytest.raises(ValueError, match=r'^length_pointer: the memory has 9 tokens'):
         dec(tokens, torch.randn(1, 9, 16))
 
