@@ -318,8 +318,8 @@ def tta_scores(runner, views: str, latency_repeats: int = 3) -> Dict[str, Any]:
     (:class:`~rleseg.models.SegDihedralTTAModel`, ``views``), and its inference speed:
     ``dict(views, metrics, b1_img_per_s)`` (sequence statistics left out: they are the
     plain evaluation's). A model the TTA wrapper does not serve (panoptic, video
-    windows, a binary head) keeps its plain scores: ``metrics`` is empty and ``error``
-    says why."""
+    windows, a binary head; the wrapper refuses it when built) keeps its plain scores:
+    ``metrics`` is empty and ``error`` says why."""
     from rleseg.models import SegDihedralTTAModel
 
     from .curves import evaluate
@@ -327,10 +327,10 @@ def tta_scores(runner, views: str, latency_repeats: int = 3) -> Dict[str, Any]:
     loop = runner.test_loop
     try:
         model = SegDihedralTTAModel(module=runner.model, views=views)
-        metrics = evaluate(model, loop.dataloader, loop.evaluator)
     except (TypeError, ValueError) as error:
         return dict(views=views, metrics={},
                     error=f'{type(error).__name__}: {error}'.splitlines()[0])
+    metrics = evaluate(model, loop.dataloader, loop.evaluator)
     speed = images_per_second(model.eval(), _batch_maker(runner), 1, latency_repeats)
     return dict(views=views, metrics={key: float(value) for key, value in metrics.items()
                                       if not key.startswith('seq_')},

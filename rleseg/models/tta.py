@@ -81,6 +81,13 @@ class SegDihedralTTAModel(BaseTTAModel):
             raise TypeError(f'SegDihedralTTAModel: test-time augmentation needs a semantic '
                             f'segmentor (mmseg EncoderDecoder or Pix2SeqSegmentor), got '
                             f'{type(module).__name__}')
+        if isinstance(module, Pix2SeqSegmentor) and module.tokenizer.window != 1:
+            raise ValueError(f'SegDihedralTTAModel: needs single images, the model predicts '
+                             f'{module.tokenizer.window} frames per item')
+        if isinstance(module, EncoderDecoder) and module.decode_head.out_channels == 1:
+            raise ValueError('SegDihedralTTAModel: a binary head with out_channels=1 is not '
+                             'supported (its threshold is not a probability average); '
+                             'use out_channels=num_classes')
         super().__init__(module)
         self.views = VIEWS[views]
 
@@ -94,12 +101,7 @@ class SegDihedralTTAModel(BaseTTAModel):
         size = tuple(inputs.shape[-2:])
         metas = [dict(img_shape=size, pad_shape=size, ori_shape=size,
                       batch_input_shape=size) for _ in range(len(inputs))]
-        logits = self.module.inference(inputs, metas)
-        if logits.shape[1] == 1:
-            raise ValueError('SegDihedralTTAModel: a binary head with out_channels=1 is not '
-                             'supported (its threshold is not a probability average); '
-                             'use out_channels=num_classes')
-        return logits.softmax(dim=1), None
+        return self.module.inference(inputs, metas).softmax(dim=1), None
 
     def test_step(self, data: Union[dict, tuple, list]) -> SampleList:
         """A test batch (as the model's dataloader yields it) -> data samples with

@@ -166,6 +166,11 @@ def test_bad_views_and_models_are_one_line_errors():
     binary.decode_head.conv_seg = torch.nn.Conv2d(16, 1, 1)
     with pytest.raises(ValueError, match='out_channels=1 is not supported'):
         SegDihedralTTAModel(module=binary).test_step(data)
+    video = MODELS.build(tiny_model_cfg(
+        dict(TOK, scheme='3d-lac', window=2, starts='2d', max_seq_len=96),
+        type='Pix2SeqVideoSegmentor', fusion='late'))
+    with pytest.raises(ValueError, match='needs single images, the model predicts 2 frames'):
+        SegDihedralTTAModel(module=video)
 
 
 def test_tta_switch_wraps_the_model_like_mmseg():
