@@ -1,4 +1,4 @@
-# Pix2Seq RLE segmentor on ARIS at paper settings (TOKENIZATION.md sections 1 and 10):
+# Pix2Seq RLE segmentor on ARIS at paper settings (docs/tokenizer.md, docs/models.md):
 # frames resized to 1280 x 1280, 640 x 640 training patches, masks subsampled x8 to 80 x 80,
 # lac tokens (max_length 80), L = 512, PAD/EOS weight 0.1, empty patches kept in the loss
 # with probability 0.1; AdamW lr 3e-5, weight decay 0.05, betas (0.9, 0.95), linear warm-up then

@@ -1,5 +1,5 @@
 # Pix2Seq RLE panoptic model on IPSC at paper model size (p2s_rle.py): instance-wise
-# sequences (per cell its binary runs, then its class token; TOKENIZATION.md section 8)
+# sequences (per cell its binary runs, then its class token; docs/tokenizer.md, panoptic schemes)
 # from the class maps and the per-cell track ids of the XML annotations. Instances are not
 # stitched across patches, so every frame is resized to 640 x 640 and used whole (P = R =
 # 640, masks subsampled x8 to 80 x 80, flat starts, L = 1024). Prediction: semantic map,

@@ -1,6 +1,6 @@
 # CPU-sized Pix2Seq RLE *panoptic* model on the generated IPSC-like demo data
 # (data/ipsc_demo, the image models' split files; 64 x 64 frames used whole). Targets are
-# instance-wise sequences (TOKENIZATION.md section 8: per cell its binary runs, then its
+# instance-wise sequences (docs/tokenizer.md, panoptic schemes: per cell its binary runs, then its
 # class token) written by the data preprocessor from the class map and the per-cell track
 # ids of the XML annotations (ipsc_panoptic_demo.py). Masks are subsampled x2 only (S = 32: at x4 two neighbouring cells merge
 # and even perfect tokens score PQ ~45), 2-D starts, L = 256. Prediction: semantic map,

@@ -1,4 +1,4 @@
-# Pix2Seq RLE video model on IPSC at paper settings (TOKENIZATION.md section 7): windows of
+# Pix2Seq RLE video model on IPSC at paper settings (docs/video_panoptic.md): windows of
 # N = 8 consecutive frames (training stride 1, test stride 8, the image models' split
 # files), every frame resized to 1280 x 1280, one 640 x 640 patch per training window
 # (the same box and flip for every frame), masks subsampled x8 to 80 x 80, tac tokens

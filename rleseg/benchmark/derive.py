@@ -29,7 +29,7 @@ from rleseg.tokenizers import build_tokenizer
 
 #: Tokenizer fields the derivation sets; the rest come from the base config.
 DERIVED_FIELDS = ('mask_size', 'subsample', 'max_length', 'max_seq_len')
-#: The scheme of the tiny token models (TRAINING-NOTES.md: 2-D starts learn faster).
+#: The scheme of the tiny token models (docs/tokenizer.md describes the schemes).
 DEFAULT_BASE = dict(scheme='lac', starts='2d', order='row', pad_weight=0.1)
 
 

@@ -1,8 +1,8 @@
 """Patch grids, patch extraction and stitching of patch / window predictions.
 
-The paper's geometry (TOKENIZATION.md section 1): the image is resized to R x R,
-cut into P x P windows with stride s (border windows padded; training may draw
-each step of the grid from a stride range [a, b]), and predictions of
+The paper's geometry (docs/tokenizer.md, "From image to mask grid"): the image is
+resized to R x R, cut into P x P windows with stride s (border windows padded; training
+may draw each step of the grid from a stride range [a, b]), and predictions of
 overlapping windows are merged back by max / min / mode. Boxes are
 ``(y0, x0, y1, x1)`` half-open pixel coordinates in the resized image; a border
 box may extend past the image (that part is padding).

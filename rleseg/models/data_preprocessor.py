@@ -2,7 +2,7 @@
 
 The token model is the only model that needs its ground truth as a token sequence, so
 the sequence is made here, on the model side, and every dataset config stays the one
-shared by all paradigms (ARCHITECTURE.md). ``RLETokenize`` in the data workers remains
+shared by all paradigms (docs/design.md). ``RLETokenize`` in the data workers remains
 available: samples that already carry ``gt_tokens`` are left as they are.
 
 Geometry: the mask that is tokenised is the ground truth *at the model's input size*:

@@ -5,7 +5,7 @@ from mmseg.registry import MODELS
 from p2s_helpers import foreground_dice, make_batch, tiny_model_cfg
 
 # 32 x 32 images, masks of 16 x 16 tokens (x2 subsampling), 2 foreground classes,
-# 2-D (row, column) starts: 16 + 16 start ids instead of 256 (TRAINING-NOTES.md).
+# 2-D (row, column) starts: 16 + 16 start ids instead of 256.
 TOK = dict(scheme='mc', mask_size=16, num_classes=3, subsample=dict(factor=2),
            starts='2d', max_seq_len=128)
 STEPS, LR = 150, 3e-3

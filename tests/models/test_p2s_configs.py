@@ -59,7 +59,7 @@ def test_config_builds_its_model(path):
     assert model.data_preprocessor.tokenizer is model.tokenizer
     assert model.data_preprocessor.empty_keep_prob == (1.0 if 'tiny' in path else 0.1)
     assert {h['type'] for h in cfg.custom_hooks} >= {'VocabLayoutHook'}
-    if 'tiny' not in path:  # paper sizes (TOKENIZATION.md section 10)
+    if 'tiny' not in path:  # paper sizes (docs/models.md)
         assert model.decoder.dim == 256 and len(model.decoder.layers) == 6
         assert len(model.encoder.layers) == 6 and model.decoder.num_heads == 8
         assert model.backbone.depth == 50

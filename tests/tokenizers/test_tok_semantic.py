@@ -18,7 +18,7 @@ def _body(enc):
 
 
 def test_worked_example_mc_and_lac():
-    """TOKENIZATION.md section 9: runs (1,2,1) (5,2,1) (7,3,2)."""
+    """The worked example of docs/tokenizer.md: runs (1,2,1) (5,2,1) (7,3,2)."""
     mc = build_tokenizer(dict(scheme='mc', mask_size=4, num_classes=3, max_length=4))
     lay = mc.layout
     s, ln, c = (lambda v: lay.to_id('start', v)), (lambda v: lay.to_id('length', v)), \

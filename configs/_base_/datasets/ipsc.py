@@ -6,14 +6,14 @@
 # Paper split by sorted frame index of every sequence: test 0-15, early-stage train
 # 16-53, late-stage train 54-126. Every model config of IPSC reads these split files.
 #
-# Geometry (TOKENIZATION.md section 1): every frame is resized to image_size (R x R),
+# Geometry (docs/tokenizer.md): every frame is resized to image_size (R x R),
 # training takes one patch_size (P) window from a grid whose steps are drawn from
 # patch_stride_range; the token mask subsampling P -> S is the tokenizer's.
 # Evaluation feeds the whole resized frame and scores at full resolution (the ground
 # truth is loaded after the resize); sliding-window models stitch their P x P predictions
 # with rleseg.datasets.stitch_patches.
 #
-# The pipelines are shared unchanged by every model config (ARCHITECTURE.md): the token
+# The pipelines are shared unchanged by every model config (docs/design.md): the token
 # model tokenises the ground truth in its data preprocessor (Pix2SeqDataPreProcessor).
 dataset_type = 'IPSCDataset'
 data_root = 'data/ipsc'

@@ -1,4 +1,4 @@
-# Pix2Seq RLE segmentor at paper size (TOKENIZATION.md section 10): ResNet-50 (stride 32,
+# Pix2Seq RLE segmentor at paper size (docs/models.md): ResNet-50 (stride 32,
 # a 640 x 640 patch gives 20 x 20 = 400 feature tokens) -> 6-layer transformer encoder ->
 # 6-layer autoregressive decoder (d 256, 8 heads, MLP 1024, learned positions, tied
 # embeddings). Tokens: lac, S = 640 / 8 = 80, max_length S, L = 512, PAD/EOS weight 0.1.

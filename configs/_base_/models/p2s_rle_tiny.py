@@ -1,7 +1,7 @@
 # CPU-sized variant of p2s_rle.py (same model, smaller config values): ResNet-18 with 16
 # base channels cut after stage 2 (stride 8: a 64 x 64 image gives 8 x 8 feature tokens),
 # d 64, 2 + 2 transformer layers, 4 heads, MLP 128. Tokens: lac with 2-D (row, column)
-# starts (TRAINING-NOTES.md: they learn ~3x faster at small compute), S = 64 / 4 = 16,
+# starts, S = 64 / 4 = 16,
 # L = 256. Greedy decoding (deterministic demo and tests). Every training patch counts in
 # the loss (empty_keep_prob 1).
 # Adopted from the p2s-ablation suite (3 seeds, real nuclei crops, 1,500 iterations; see

@@ -1,4 +1,4 @@
-# The paper's optimiser for the Pix2Seq RLE models (TOKENIZATION.md section 10): AdamW
+# The paper's optimiser for the Pix2Seq RLE models (docs/models.md): AdamW
 # lr 3e-5, weight decay 0.05, betas (0.9, 0.95), linear warm-up then linear decay.
 # The 40k-iteration length and 2k warm-up are rleseg's choice, not the paper's.
 max_iters = 40000
