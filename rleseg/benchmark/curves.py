@@ -1,8 +1,12 @@
-"""Learning curves: the test split scored at evenly spaced points of training.
+"""Learning curves: the validation split scored at evenly spaced points of training.
 
-:class:`LearningCurveHook` scores the model on its test dataloader with the test
-evaluator (the same metric code as the final evaluation) at ``K - 1`` evenly spaced
-iterations; the benchmark adds the final evaluation as the K-th point. Evaluating
+:class:`LearningCurveHook` scores the model on the validation split
+(:class:`~rleseg.benchmark.validation.ValidationSplit`, with the same metric code as
+the final evaluation) at ``K - 1`` evenly spaced iterations; the benchmark adds the
+final validation score as the K-th point. Every point names its split
+(``split='val'``), so budgets chosen on a curve are chosen on validation; the test
+split is never scored during training. A config without a validation split gets no
+curve (the record's ``eval.val`` is None and the log says why). Evaluating
 leaves training untouched: the random states (Python, numpy, torch, CUDA) are restored
 afterwards, so a run with curve points trains the same weights as a run without.
 
@@ -19,6 +23,8 @@ from typing import Any, Dict, List, Sequence
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+
+from .validation import SPLIT_TEST, SPLIT_VAL, ValidationSplit
 
 #: Metrics kept per curve point (those a model reports).
 CURVE_METRICS = ('mDice', 'mIoU', 'mRecall', 'mPrecision', 'PQ')
@@ -41,6 +47,12 @@ def curve_iterations(max_iters: int, points: int) -> List[int]:
 def curve_metrics(metrics: Dict[str, Any]) -> Dict[str, float]:
     """The :data:`CURVE_METRICS` of an evaluation result, as floats."""
     return {key: float(metrics[key]) for key in CURVE_METRICS if key in metrics}
+
+
+def point_split(point: Dict[str, Any]) -> str:
+    """The split a curve point was scored on (points recorded before curves moved to
+    the validation split carry no ``split`` and were scored on the test split)."""
+    return point.get('split', SPLIT_TEST)
 
 
 class _PreservedRandomState:
@@ -76,20 +88,27 @@ def evaluate(model: torch.nn.Module, dataloader, evaluator) -> Dict[str, float]:
 
 
 class LearningCurveHook(Hook):
-    """Score the test split at ``iterations`` while training (see the module doc).
+    """Score the validation split at ``iterations`` while training (see the module
+    doc).
 
     Args:
         iterations: iteration counts after which to score (the final one is left to
-            the caller's own test, see :func:`curve_iterations`).
+            the caller's own evaluation, see :func:`curve_iterations`).
+        split: the validation split of the run.
     """
 
     priority = 'LOW'
 
-    def __init__(self, iterations: Sequence[int]) -> None:
+    def __init__(self, iterations: Sequence[int], split: ValidationSplit) -> None:
         self.iterations = set(int(i) for i in iterations)
+        self.split = split
         self._last = 0.0
 
     def before_train(self, runner) -> None:
+        if self.iterations and not self.split.exists:
+            runner.logger.warning('no validation split (val_dataloader) in the config: '
+                                  'the learning curve is not scored')
+            self.iterations = set()
         self._last = time.perf_counter()
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
@@ -101,12 +120,12 @@ class LearningCurveHook(Hook):
         done = runner.iter + 1
         if done in self.iterations and done < runner.max_iters:
             with _PreservedRandomState():
-                loop = runner.test_loop
-                metrics = evaluate(runner.model, loop.dataloader, loop.evaluator)
+                metrics = evaluate(runner.model, *self.split.build(runner))
             points = list(hub.get_info(CURVE_KEY, []))
-            points.append(dict(iter=done, train_s=seconds, **curve_metrics(metrics)))
+            points.append(dict(iter=done, train_s=seconds, split=SPLIT_VAL,
+                               **curve_metrics(metrics)))
             hub.update_info(CURVE_KEY, points)
-            runner.logger.info(f'learning curve at iteration {done}: '
+            runner.logger.info(f'learning curve (val) at iteration {done}: '
                                + ', '.join(f'{k} {v:.2f}' for k, v in points[-1].items()
                                            if k in CURVE_METRICS))
         self._last = time.perf_counter()

@@ -4,10 +4,12 @@ The benchmark runs each model in its own process
 (``python -m rleseg.benchmark.worker ...``) so that peak memory, global mmengine
 state and crashes stay per model. :func:`run_model` is the same work in-process.
 
-Every model is scored on its config's ``test_dataloader`` with the same metric,
-:class:`~rleseg.evaluation.PerClassSegMetric` (the config's own ``test_evaluator`` is
-replaced). Validation during training is switched off: the test split is scored once,
-after training.
+Every model is scored with the same metric,
+:class:`~rleseg.evaluation.PerClassSegMetric` (the config's own evaluators are
+replaced), on two splits: its config's ``val_dataloader`` (validation: what learning
+curves score and what settings, budgets and checkpoints are chosen on; see
+:mod:`rleseg.benchmark.validation`) and its ``test_dataloader`` (test: scored once,
+after training, and only reported). mmengine's validation loop stays off.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from .lock import EXIT_BUSY, ModelDirBusy, ModelDirLock, die_with_parent
 from .records import (STATUS_DONE, STATUS_FAILED, STATUS_TRAINED, atomic_write_bytes,
                       atomic_write_json, is_finished, progress_path, read_json,
                       record_path)
+from .validation import (SPLIT_VAL, VAL_SPLIT_KEY, ValidationSplit,
+                         detach_validation)
 
 QUALITATIVE_NAME = 'qualitative.npz'
 #: Iterations of the timed warm-up that sizes a ``--budget-minutes`` run.
@@ -59,7 +63,9 @@ def build_benchmark_config(config: str, model_dir: str, cfg_options: Optional[di
 
     Returns:
         An mmengine ``Config`` with the benchmark's evaluators (see
-        :func:`benchmark_evaluators`) and no validation loop.
+        :func:`benchmark_evaluators`) on the test split and on the validation split
+        (moved under :data:`~rleseg.benchmark.validation.VAL_SPLIT_KEY`), and no
+        validation loop.
     """
     from rleseg.engine import load_config
 
@@ -71,7 +77,8 @@ def build_benchmark_config(config: str, model_dir: str, cfg_options: Optional[di
     if seed is not None:
         cfg.randomness = dict(cfg.get('randomness') or {}, seed=int(seed))
     cfg.test_evaluator = benchmark_evaluators(cfg.get('test_evaluator'))
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    detach_validation(cfg, benchmark_evaluators(cfg.get('val_evaluator')
+                                                or cfg.get('test_evaluator')))
     return cfg
 
 
@@ -293,24 +300,36 @@ def save_qualitative(runner, path: str, num: int) -> List[str]:
     return keys
 
 
-def token_ceiling(runner) -> Optional[Dict[str, float]]:
-    """A token model's ceiling: its test split scored, by the same evaluator, on the
-    ground truth's own tokens (tokenized, decoded and upsampled by the model's
-    tokenizer: ``test_cfg.oracle``) instead of generated ones. None for models
-    without tokens."""
+def token_ceiling(model, dataloader, evaluator) -> Optional[Dict[str, float]]:
+    """A token model's ceiling: a split (``dataloader``) scored, by its
+    ``evaluator``, on the ground truth's own tokens (tokenized, decoded and upsampled
+    by the model's tokenizer: ``test_cfg.oracle``) instead of generated ones. None
+    for models without tokens."""
     from .curves import evaluate
-    model = runner.model
     test_cfg = getattr(model, 'test_cfg', None)
     if not isinstance(test_cfg, dict) or 'oracle' not in test_cfg:
         return None
-    loop = runner.test_loop
     test_cfg['oracle'] = True
     try:
-        metrics = evaluate(model, loop.dataloader, loop.evaluator)
+        metrics = evaluate(model, dataloader, evaluator)
     finally:
         test_cfg['oracle'] = False
     return {key: float(value) for key, value in metrics.items()
             if not key.startswith('seq_')}
+
+
+def validation_scores(runner, split: ValidationSplit) -> Optional[Dict[str, Any]]:
+    """The finished model scored on the validation split by the benchmark's
+    evaluator: ``dict(metrics, ceiling, dataset)`` (as the test split's in the
+    record), or None when the config has no validation split."""
+    from .curves import evaluate
+    built = split.build(runner)
+    if built is None:
+        return None
+    metrics = evaluate(runner.model, *built)
+    return dict(metrics={key: float(value) for key, value in metrics.items()},
+                ceiling=token_ceiling(runner.model, *built),
+                dataset=dataset_identity(built.dataloader.dataset))
 
 
 def tta_scores(runner, views: str, latency_repeats: int = 3) -> Dict[str, Any]:
@@ -395,15 +414,17 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
         seed: ``randomness.seed`` of the run (None: the config's).
         budget_minutes: train for as many iterations as fit this many minutes (from a
             short timed warm-up; exclusive with ``iters``).
-        curve_points: K > 0 scores the test split at K evenly spaced points of
-            training (the last one is the final evaluation).
+        curve_points: K > 0 scores the validation split at K evenly spaced points
+            of training (the last one is the final validation score).
         latency_repeats: timed calls per latency batch size.
         num_vis: test images saved for the qualitative figure.
         tta: also score the test split with test-time augmentation over these views
             (a key of :data:`rleseg.models.tta.VIEWS`; :func:`tta_scores`).
 
     Returns:
-        The record (see :mod:`rleseg.benchmark.records`).
+        The record (see :mod:`rleseg.benchmark.records`): ``eval.metrics`` are the
+        test split's scores, ``eval.val`` the validation split's
+        (:func:`validation_scores`; None without a validation split).
     """
     from mmengine.runner import Runner
 
@@ -444,7 +465,8 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     memory = PeakMemory()
     hook = BenchmarkHook(progress_path(model_dir))
     max_iters = int(cfg.train_cfg.max_iters)
-    curve_hook = LearningCurveHook(curve_iterations(max_iters, curve_points))
+    val_split = ValidationSplit(cfg.get(VAL_SPLIT_KEY))
+    curve_hook = LearningCurveHook(curve_iterations(max_iters, curve_points), val_split)
     runner = Runner.from_cfg(cfg)
     runner.register_hook(hook)
     runner.register_hook(curve_hook)
@@ -474,7 +496,9 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     start = time.perf_counter()
     metrics = runner.test()
     test_wall = time.perf_counter() - start
-    ceiling = token_ceiling(runner)
+    loop = runner.test_loop
+    ceiling = token_ceiling(runner.model, loop.dataloader, loop.evaluator)
+    val_eval = validation_scores(runner, val_split)
     tta_eval = tta_scores(runner, tta, latency_repeats) if tta else None
     hook.report('latency', 0, 2, force=True)
     identity = dataset_identity(runner.test_dataloader.dataset)
@@ -483,15 +507,17 @@ def run_model(config: str, model_dir: str, *, train: bool = True,
     hook.report('figures', 0, 1, force=True)
     keys = save_qualitative(runner, osp.join(model_dir, QUALITATIVE_NAME), num_vis)
     train_record = record.get('train') or {}
-    if train_record and curve_points:  # the final point (replaced on re-evaluation)
+    if train_record and curve_points and val_eval:
+        # the curve's final point: the validation score (replaced on re-evaluation)
         train_record['curve'] = [
             point for point in train_record.get('curve') or []
             if point.get('iter') != train_record['iters']] + [dict(
                 iter=train_record['iters'], train_s=train_record.get('train_s'),
-                **curve_metrics(metrics))]
+                split=SPLIT_VAL, **curve_metrics(val_eval['metrics']))]
     record['eval'] = dict(
         metrics={key: float(value) for key, value in metrics.items()},
         ceiling=ceiling,
+        val=val_eval,
         tta=tta_eval,
         latency=speed,
         test_wall_s=test_wall,
