@@ -14,6 +14,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .curves import point_split
 from .records import STATUS_DONE, atomic_write_bytes
 from .report import DatasetTable
 
@@ -43,7 +44,7 @@ def metric_bars(table: DatasetTable, path: str, demo: bool = False) -> Optional[
         axis.bar_label(bars, fmt='%.0f', fontsize=7)
     axis.set_xticks(positions, [row['model'] for row in rows], rotation=15, ha='right')
     axis.set_ylim(0, 105)
-    axis.set_ylabel('% (foreground mean, per image)')
+    axis.set_ylabel('% on the test split (foreground mean, per image)')
     axis.set_title(f'{table.label}' + (' — DEMO SCALE' if demo else ''))
     axis.legend(ncol=4, fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.25))
     _save(figure, path)
@@ -126,8 +127,9 @@ def qualitative_grid(table: DatasetTable, work_dir: str, path: str,
 def learning_curves(table: DatasetTable, path: str, demo: bool = False,
                     metric: str = 'mDice') -> Optional[str]:
     """``metric`` against training iterations (left) and training seconds (right),
-    one colour per model, one line per run (seed); None when no run has a curve of
-    two points or more (``--curve-points``)."""
+    one colour per model, one line per run (seed); the axis names the split the
+    points were scored on (validation; test for records older than that); None when
+    no run has a curve of two points or more (``--curve-points``)."""
     runs: Dict[str, List[List[Dict[str, Any]]]] = {}
     for record in table.records:
         curve = (record.get('train') or {}).get('curve') or []
@@ -150,7 +152,9 @@ def learning_curves(table: DatasetTable, path: str, demo: bool = False,
                 by_time.plot([p['train_s'] for p in points], values, **style)
     by_iter.set_xlabel('training iterations')
     by_time.set_xlabel('training seconds (evaluation excluded)')
-    by_iter.set_ylabel(f'{metric} on the test split (%)')
+    splits = sorted({point_split(p) for curves in runs.values() for points in curves
+                     for p in points})
+    by_iter.set_ylabel(f"{metric} on the {' / '.join(splits)} split (%)")
     for axis in (by_iter, by_time):
         axis.set_ylim(0, 100)
         axis.grid(alpha=0.3)

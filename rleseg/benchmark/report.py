@@ -1,9 +1,18 @@
-"""Benchmark tables (markdown, CSV, JSON), per-class tables and the final summary."""
+"""Benchmark tables (markdown, CSV, JSON), per-class tables and the final summary.
+
+Every score names its split: ``val`` (the validation split: learning curves and
+selection, :mod:`rleseg.benchmark.selection`) or ``test`` (the test split: scored once
+after training, only reported). Runs of one model over seeds and folds are
+aggregated as mean ± std; a report holds every model recorded in its work directory
+(:func:`work_dir_records`), so two benchmark runs on one work directory do not drop
+each other's rows.
+"""
 from __future__ import annotations
 
 import csv
 import io
 import math
+import os
 import os.path as osp
 import statistics
 import time
@@ -13,8 +22,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from tabulate import tabulate
 
 from ..evaluation import SCORE_NAMES, class_key
-from .records import STATUS_DONE, atomic_write_json, atomic_write_text
-
+from .records import (RECORD_NAME, STATUS_DONE, atomic_write_json, atomic_write_text,
+                      read_json)
+from .validation import SPLIT_TEST, SPLIT_VAL
 
 
 def demo_banner(machine: Optional[Dict[str, Any]] = None,
@@ -32,19 +42,23 @@ def demo_banner(machine: Optional[Dict[str, Any]] = None,
             'paper\'s results.')
 
 
-#: Main-table columns: (header, row key, format).
+#: Prefix of the validation split's scores in a flat row (the test split's have none).
+VAL_PREFIX = f'{SPLIT_VAL}_'
+
+#: Main-table columns: (header, row key, format). Scores name their split.
 COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('model', 'model', 's'),
     ('n', 'n', 'd'),
     ('iters', 'iters', 'd'),
     ('batch', 'batch_size', 'd'),
     ('params (M)', 'params_m', '.2f'),
-    ('mDice', 'mDice', '.1f'),
-    ('mIoU', 'mIoU', '.1f'),
-    ('mRecall', 'mRecall', '.1f'),
-    ('mPrecision', 'mPrecision', '.1f'),
-    ('mDice (dataset)', 'dataset_mDice', '.1f'),
-    ('mIoU (dataset)', 'dataset_mIoU', '.1f'),
+    ('val mDice', 'val_mDice', '.1f'),
+    ('test mDice', 'mDice', '.1f'),
+    ('test mIoU', 'mIoU', '.1f'),
+    ('test mRecall', 'mRecall', '.1f'),
+    ('test mPrecision', 'mPrecision', '.1f'),
+    ('test mDice (dataset)', 'dataset_mDice', '.1f'),
+    ('test mIoU (dataset)', 'dataset_mIoU', '.1f'),
     ('train s/iter', 'sec_per_iter', '.3f'),
     ('img/s b1', 'b1_img_per_s', '.1f'),
     ('img/s b8', 'b8_img_per_s', '.1f'),
@@ -52,10 +66,12 @@ COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 )
 #: Extra columns shown when some model of the table reports panoptic quality.
 PANOPTIC_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
-    ('PQ', 'PQ', '.1f'),
-    ('SQ', 'SQ', '.1f'),
-    ('RQ', 'RQ', '.1f'),
+    ('test PQ', 'PQ', '.1f'),
+    ('test SQ', 'SQ', '.1f'),
+    ('test RQ', 'RQ', '.1f'),
 )
+#: Extra column shown when some model ran K-fold cross-validation (``--folds``).
+FOLD_COLUMNS: Tuple[Tuple[str, str, str], ...] = (('folds', 'num_folds', 'd'), )
 #: Extra columns shown when some model of the table predicts video windows: frames per
 #: test item (window length N; 1 for image models), generated tokens per frame and
 #: inference time per frame at batch 1.
@@ -68,19 +84,20 @@ VIDEO_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 #: Extra columns shown when some token model of the table was scored on its token
 #: ceiling (the ground truth tokenized, decoded and upsampled by its own tokenizer).
 CEILING_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
-    ('ceiling mDice', 'ceiling_mDice', '.1f'),
+    ('test ceiling mDice', 'ceiling_mDice', '.1f'),
     ('% of ceiling', 'pct_of_ceiling', '.0f'),
 )
 #: Extra columns shown when some model was also scored with test-time augmentation
 #: (``--tta``: class probabilities averaged over flips / rotations, same views for all).
 TTA_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
-    ('mDice TTA', 'tta_mDice', '.1f'),
-    ('mIoU TTA', 'tta_mIoU', '.1f'),
+    ('test mDice TTA', 'tta_mDice', '.1f'),
+    ('test mIoU TTA', 'tta_mIoU', '.1f'),
     ('img/s b1 TTA', 'tta_b1_img_per_s', '.1f'),
 )
-#: Scores shown as ``mean ± std`` when a model ran with several seeds.
-SPREAD_KEYS = ('mDice', 'mIoU', 'mRecall', 'mPrecision', 'dataset_mDice', 'dataset_mIoU',
-               'PQ', 'SQ', 'RQ', 'ceiling_mDice', 'pct_of_ceiling', 'tta_mDice', 'tta_mIoU')
+#: Scores shown as ``mean ± std`` when a model ran with several seeds (or folds).
+SPREAD_KEYS = ('val_mDice', 'mDice', 'mIoU', 'mRecall', 'mPrecision', 'dataset_mDice',
+               'dataset_mIoU', 'PQ', 'SQ', 'RQ', 'ceiling_mDice', 'pct_of_ceiling',
+               'tta_mDice', 'tta_mIoU')
 #: Extra columns shown when some model of the table predicts tokens.
 SEQUENCE_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('tokens/img', 'seq_tokens_per_image', '.1f'),
@@ -103,6 +120,7 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
     train = record.get('train') or {}
     evaluation = record.get('eval') or {}
     row: Dict[str, Any] = dict(model=record['name'], seed=record.get('seed'),
+                               fold=record.get('fold'),
                                status=record.get('status'), n=1,
                                config=record.get('config'), error=record.get('error'))
     row.update(iters=train.get('iters'), batch_size=train.get('batch_size'),
@@ -116,6 +134,11 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
                    model_type=evaluation.get('model_type'))
         row.update(evaluation.get('latency', {}))
         row.update(evaluation.get('metrics', {}))
+        val = evaluation.get('val') or {}  # None: the config has no validation split
+        row.update({VAL_PREFIX + key: value
+                    for key, value in (val.get('metrics') or {}).items()})
+        if (val.get('ceiling') or {}).get('mDice') is not None:
+            row[f'{VAL_PREFIX}ceiling_mDice'] = val['ceiling']['mDice']
         ceiling = (evaluation.get('ceiling') or {}).get('mDice')
         if ceiling is not None:
             row['ceiling_mDice'] = ceiling
@@ -160,21 +183,29 @@ def _is_number(value: Any) -> bool:
 
 
 def aggregate(rows: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
-    """One row for the runs (seeds) of a model: every number is the mean over the
-    runs, ``<key>_std`` the sample standard deviation (two runs or more), ``n`` the
-    number of runs and ``seeds`` their seeds; other fields come from the first run.
+    """One row for the runs (seeds, folds) of a model: every number is the mean over
+    the runs, ``<key>_std`` the sample standard deviation (two runs or more), ``n``
+    the number of runs, ``seeds`` and ``folds`` theirs and ``num_folds`` the number
+    of distinct folds (None without folds); other fields come from the first run. A
+    number some runs lack (e.g. a validation score of runs without a validation
+    split) is None: a mean over part of the runs would not be the model's.
     """
     out = dict(rows[0])
     keys = [k for k in dict.fromkeys(k for row in rows for k in row)
-            if k not in ('n', 'seed')]
+            if k not in ('n', 'seed', 'fold')]
     for key in keys:
         values = [row[key] for row in rows if _is_number(row.get(key))]
-        if not values or len(values) != len(rows):
+        if not values:
+            continue
+        if len(values) != len(rows):
+            out[key] = None
             continue
         out[key] = statistics.fmean(values)
         if len(values) > 1:
             out[f'{key}_std'] = statistics.stdev(values)
-    out.update(n=len(rows), seeds=[row.get('seed') for row in rows])
+    folds = sorted({row['fold'] for row in rows if row.get('fold') is not None})
+    out.update(n=len(rows), seeds=[row.get('seed') for row in rows],
+               folds=[row.get('fold') for row in rows], num_folds=len(folds) or None)
     return out
 
 
@@ -186,17 +217,38 @@ class DatasetTable:
 
     @property
     def identity(self) -> Optional[Dict[str, Any]]:
-        """The dataset identity of the first evaluated model."""
+        """The test split's identity of the first evaluated model."""
         for record in self.records:
             if record.get('status') == STATUS_DONE:
                 return record['eval']['dataset']
         return None
 
+    @property
+    def val_identity(self) -> Optional[Dict[str, Any]]:
+        """The validation split's identity of the first evaluated model that has one
+        (with folds: its fold's)."""
+        for record in self.records:
+            if record.get('status') == STATUS_DONE and (record['eval'].get('val')
+                                                        or {}).get('dataset'):
+                return record['eval']['val']['dataset']
+        return None
+
     def split_mismatch(self) -> List[str]:
-        """Names of evaluated models whose test items differ from the first one's."""
+        """Names of evaluated models whose test items differ from the first one's, or
+        whose validation items differ from those of the first model validated on the
+        same fold (``<name> (val)``)."""
         identity = self.identity
-        return [r['name'] for r in self.records if r.get('status') == STATUS_DONE
-                and r['eval']['dataset']['items_sha1'] != identity['items_sha1']]
+        names = [r['name'] for r in self.records if r.get('status') == STATUS_DONE
+                 and r['eval']['dataset']['items_sha1'] != identity['items_sha1']]
+        val_sha1: Dict[Any, str] = {}
+        for record in self.records:
+            val = (record.get('eval') or {}).get('val') or {}
+            if record.get('status') != STATUS_DONE or not val.get('dataset'):
+                continue
+            sha1 = val['dataset']['items_sha1']
+            if val_sha1.setdefault(record.get('fold'), sha1) != sha1:
+                names.append(f"{record['name']} (val)")
+        return list(dict.fromkeys(names))
 
     @property
     def generated(self) -> bool:
@@ -220,6 +272,8 @@ class DatasetTable:
         rows = self.rows()
         base = COLUMNS if any(row.get('n', 1) > 1 for row in rows) else tuple(
             column for column in COLUMNS if column[1] != 'n')
+        if any(row.get('num_folds') for row in rows):
+            base = base[:2] + FOLD_COLUMNS + base[2:]
         extra = PANOPTIC_COLUMNS if any(row.get('PQ') is not None for row in rows) else ()
         if any(row.get('ceiling_mDice') is not None for row in rows):
             extra += CEILING_COLUMNS
@@ -232,12 +286,13 @@ class DatasetTable:
             if column not in extra and any(row.get(column[1]) is not None for row in rows))
 
     def run_rows(self) -> List[Dict[str, Any]]:
-        """One flat row per run (a model with several seeds has several)."""
+        """One flat row per run (a model with several seeds or folds has several)."""
         return [flatten(r) for r in self.records]
 
     def rows(self) -> List[Dict[str, Any]]:
-        """One row per model, in order: the mean (± std) over its finished runs
-        (:func:`aggregate`), or its first run's failure when none finished."""
+        """One row per model, in order: the mean (± std) over its finished runs, seeds
+        and folds (:func:`aggregate`), or its first run's failure when none
+        finished."""
         by_model: Dict[str, List[Dict[str, Any]]] = {}
         for row in self.run_rows():
             by_model.setdefault(row['model'], []).append(row)
@@ -249,7 +304,7 @@ class DatasetTable:
 
     @property
     def seeded(self) -> bool:
-        """True when some model of the table ran with several seeds."""
+        """True when some model of the table ran several times (seeds, folds)."""
         return any(row.get('n', 1) > 1 for row in self.rows())
 
     def markdown(self) -> str:
@@ -270,13 +325,15 @@ class DatasetTable:
 
     def notes(self) -> List[str]:
         """One line per model that is not in the table with numbers, saying why."""
-        return [f"{r['name']}" + (f" seed {r['seed']}" if r.get('seed') is not None
-                                  else '') + f": {r.get('status')} ({r.get('error', '')})"
+        return [f"{r['name']}" + (f" fold {r['fold']}" if r.get('fold') is not None
+                                  else '')
+                + (f" seed {r['seed']}" if r.get('seed') is not None else '')
+                + f": {r.get('status')} ({r.get('error', '')})"
                 for r in self.records if r.get('status') != STATUS_DONE]
 
     def per_class_markdown(self) -> str:
-        """Per-class scores of every evaluated model (per image and dataset Dice, and
-        PQ / SQ / RQ when some model reports panoptic quality)."""
+        """Per-class scores on the test split of every evaluated model (per image and
+        dataset Dice, and PQ / SQ / RQ when some model reports panoptic quality)."""
         identity = self.identity
         if identity is None:
             return ''
@@ -300,10 +357,12 @@ class DatasetTable:
     def legend(self) -> str:
         """What the table's columns mean (video and panoptic parts when present)."""
         count = (self.identity or {}).get('num_items', '?')
-        text = (f'Scores in % on the test split ({count} images); m* = mean over '
-                'foreground classes of the per-class score averaged over the images where '
-                'the class appears (the paper\'s convention); "(dataset)" = from counts '
-                'accumulated over the split; img/s = test images predicted per second.')
+        text = (f'Scores in %. test = the test split ({count} images), scored once '
+                'after training and only reported; ' + self._val_legend()
+                + ' m* = mean over foreground classes of the per-class score averaged '
+                'over the images where the class appears (the paper\'s convention); '
+                '"(dataset)" = from counts accumulated over the split; img/s = test '
+                'images predicted per second.')
         if any(is_token_row(row) for row in self.rows()):
             text += (' Token models: tokens/img = generated tokens per test item (GT: '
                      'the ground truth\'s, at the model\'s mask size); trunc. % = '
@@ -316,29 +375,43 @@ class DatasetTable:
                      'once, by the same metric as the image models (N = 1); img/s and '
                      'ms/frame count frames; tokens/img of a video model is per window.')
         if self.seeded:
-            text += (' n = runs (seeds) of the model; scores are mean ± sample standard '
-                     'deviation over them, the other columns means; the CSV file '
-                     '*_runs.csv has every run.')
+            text += (' n = runs (seeds and folds) of the model; scores are mean ± '
+                     'sample standard deviation over them, the other columns means; the '
+                     'CSV file *_runs.csv has every run.')
         if any(row.get('ceiling_mDice') is not None for row in self.rows()):
-            text += (' ceiling mDice = the test ground truth tokenized by the model\'s own '
-                     'tokenizer, decoded and upsampled, scored by the same metric at the '
+            text += (' test ceiling mDice = the test ground truth tokenized by the '
+                     'model\'s own tokenizer, decoded and upsampled, scored by the same metric at the '
                      'same resolution (what a perfect token predictor would reach); % of '
                      'ceiling = mDice / ceiling mDice.')
         views = sorted({str(row['tta_views']) for row in self.rows()
                         if row.get('tta_views') is not None})
         if views:
-            text += (f' mDice / mIoU TTA = the same checkpoints and metric with test-time '
-                     f'augmentation ({", ".join(views)}: class probabilities averaged over '
-                     'the views of the input, mapped back; the same views for every model); '
-                     'img/s b1 TTA = its throughput at batch 1.')
+            text += (' test mDice / mIoU TTA = the same checkpoints and metric with '
+                     f'test-time augmentation ({", ".join(views)}: class probabilities '
+                     'averaged over the views of the input, mapped back; the same views '
+                     'for every model); img/s b1 TTA = its throughput at batch 1.')
             text += ''.join(f" No TTA for {row['model']}: {row['tta_error']}."
                             for row in self.rows() if row.get('tta_error'))
         if any(row.get('PQ') is not None for row in self.rows()):
-            text += (' PQ / SQ / RQ: panoptic quality, segmentation and recognition '
+            text += (' test PQ / SQ / RQ: panoptic quality, segmentation and recognition '
                      'quality (IoU > 0.5 matching), mean over foreground classes; models '
                      'without instance output get the connected components of their '
                      'semantic map as instances.')
         return text
+
+    def _val_legend(self) -> str:
+        """What the val column means: the validation split (its size; per fold with
+        folds), or that the configs have none."""
+        identity = self.val_identity
+        if identity is None:
+            return ('val = the validation split: none in these configs (no '
+                    'val_dataloader), shown as —.')
+        if any(row.get('num_folds') for row in self.rows()):
+            return ('val = the held-out fold of K-fold cross-validation over the '
+                    'training items (each run validated on its own fold; mean ± std over '
+                    'folds and seeds), what learning curves and selection use.')
+        return (f"val = the validation split ({identity.get('num_items', '?')} images), "
+                'what learning curves and selection use.')
 
     def csv_text(self, per_class: bool = False, runs: bool = False) -> str:
         """Every number of every model as CSV (wide: one row per model, the mean over
@@ -348,7 +421,8 @@ class DatasetTable:
             return self._per_class_csv(rows)
         fields: List[str] = []
         for row in rows:
-            fields.extend(k for k in row if k not in fields and k != 'seeds')
+            fields.extend(k for k in row
+                          if k not in fields and k not in ('seeds', 'folds'))
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction='ignore')
         writer.writeheader()
@@ -368,6 +442,37 @@ class DatasetTable:
                 writer.writerow([row['model'], name] + [
                     row.get(f'{s}_{class_key(name)}', '') for s in scores])
         return buffer.getvalue()
+
+
+#: Depth of a run's folder below the work directory: ``<model>[/fold_<i>][/seed_<s>]``.
+RUN_DIR_DEPTH = 3
+
+
+def run_key(record: Dict[str, Any]) -> Tuple[Any, Any, Any]:
+    """``(name, fold, seed)``: which run of the grid a record is."""
+    return record.get('name'), record.get('fold'), record.get('seed')
+
+
+def work_dir_records(records: Sequence[Dict[str, Any]],
+                     work_dir: str) -> List[Dict[str, Any]]:
+    """``records`` (this benchmark run's, in order), then the record of every other
+    run found in ``work_dir`` (``<model>[/fold_<i>][/seed_<s>]/benchmark_record.json``,
+    written by another benchmark run on the same work directory), in path order; a
+    run of ``records`` wins over its own record on disk. Two benchmark runs with
+    different models on one work directory therefore both keep their rows."""
+    merged = list(records)
+    seen = {run_key(record) for record in records}
+    root_depth = osp.normpath(work_dir).count(os.sep)
+    for folder, subfolders, files in os.walk(work_dir):
+        depth = osp.normpath(folder).count(os.sep) - root_depth
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith('.')) \
+            if depth < RUN_DIR_DEPTH else []
+        record = read_json(osp.join(folder, RECORD_NAME)) if (
+            depth > 0 and RECORD_NAME in files) else None
+        if record and record.get('name') and run_key(record) not in seen:
+            seen.add(run_key(record))
+            merged.append(record)
+    return merged
 
 
 def group_by_dataset(records: Sequence[Dict[str, Any]]) -> List[DatasetTable]:
@@ -438,21 +543,30 @@ def tables_generated(tables: Sequence[DatasetTable]) -> Optional[bool]:
 
 def summary_lines(tables: Sequence[DatasetTable], demo: bool,
                   machine: Optional[Dict[str, Any]] = None) -> List[str]:
-    """A short honest summary: best model, the token model against the best baseline
-    (mDice, with test-time augmentation and PQ where measured; with several seeds,
-    against their spread), its ceiling and sequence statistics, and anything that did
-    not run."""
+    """A short honest summary, every score naming its split: the best model on the
+    validation split (with its test score), the token model against the best baseline
+    on test (mDice, with test-time augmentation and PQ where measured; with several
+    seeds, against their spread), its ceiling and sequence statistics, and anything
+    that did not run."""
     lines = [demo_banner(machine, tables_generated(tables))] if demo else []
     for table in tables:
         label = f'[{table.label}]'
         done = [row for row in table.rows() if row['status'] == STATUS_DONE]
         ranked = _ranked(done, 'mDice')
-        if ranked:
-            lines.append(f"{label} best mDice: {ranked[0]['model']} "
-                         f"({ranked[0]['mDice']:.1f}).")
+        by_val = _ranked(done, f'{VAL_PREFIX}mDice')
+        if by_val:
+            best = by_val[0]
+            lines.append(f"{label} best on the validation split: {best['model']} (val "
+                         f"mDice {best[f'{VAL_PREFIX}mDice']:.1f}; test mDice "
+                         f"{_cell(best.get('mDice'), '.1f')}).")
+        elif ranked:
+            lines.append(f"{label} no validation split: best test mDice "
+                         f"{ranked[0]['model']} ({ranked[0]['mDice']:.1f}), a ranking "
+                         'on the reported split, not a selection.')
         by_pq = _ranked(done, 'PQ')
         if by_pq:
-            lines.append(f"{label} best PQ: {by_pq[0]['model']} ({by_pq[0]['PQ']:.1f}).")
+            lines.append(f"{label} best test PQ: {by_pq[0]['model']} "
+                         f"({by_pq[0]['PQ']:.1f}).")
         for row in ranked:
             if row['mDice'] < 1.0:
                 lines.append(f"{label} {row['model']} predicts (almost) only "
@@ -462,18 +576,18 @@ def summary_lines(tables: Sequence[DatasetTable], demo: bool,
         pq_baselines = [r for r in by_pq if not is_token_row(r)]
         tta_baselines = [r for r in _ranked(done, 'tta_mDice') if not is_token_row(r)]
         for row in (r for r in ranked if is_token_row(r)):
-            line = (f"{label} token model {row['model']}: mDice {row['mDice']:.1f}"
+            line = (f"{label} token model {row['model']}: test mDice {row['mDice']:.1f}"
                      + _gap_phrase('mDice', row, baselines))
             if row.get('ceiling_mDice') is not None:
-                line += (f"; token ceiling {row['ceiling_mDice']:.1f} mDice, the model "
-                         f"reaches {row['pct_of_ceiling']:.0f}% of it")
+                line += (f"; test token ceiling {row['ceiling_mDice']:.1f} mDice, the "
+                         f"model reaches {row['pct_of_ceiling']:.0f}% of it")
             if row.get('tta_mDice') is not None:
                 line += (f"; with test-time augmentation ({row['tta_views']}) mDice "
                          f"{row['tta_mDice']:.1f}"
                          + _gap_phrase('tta_mDice', row, tta_baselines, explain=False))
             if row.get('PQ') is not None:
-                line += f"; PQ {row['PQ']:.1f}" + _gap_phrase('PQ', row, pq_baselines,
-                                                               explain=False)
+                line += f"; test PQ {row['PQ']:.1f}" + _gap_phrase(
+                    'PQ', row, pq_baselines, explain=False)
             if row.get('seq_tokens_per_image') is not None:
                 per = ('window' if row.get('frames_per_item', 1) > 1 else 'image')
                 line += f"; {row['seq_tokens_per_image']:.1f} tokens/{per} generated"
@@ -490,7 +604,7 @@ def summary_lines(tables: Sequence[DatasetTable], demo: bool,
         lines += [f'{label} not evaluated: {note}.' for note in table.notes()]
         mismatch = table.split_mismatch() if done else []
         if mismatch:
-            lines.append(f"{label} WARNING: {', '.join(mismatch)} were tested "
+            lines.append(f"{label} WARNING: {', '.join(mismatch)} were scored "
                          'on different items than the first model.')
     return lines
 
@@ -515,7 +629,8 @@ def write_reports(tables: Sequence[DatasetTable], work_dir: str, *, title: str,
         paths = {
             f'{base}.md': heading + notes + table.markdown() + '\n' + ''.join(
                 f'\n- not evaluated: {note}' for note in table.notes()) + '\n',
-            f'{base}_per_class.md': heading + table.per_class_markdown() + '\n',
+            f'{base}_per_class.md': heading + 'Scores in % on the test split.\n\n'
+            + table.per_class_markdown() + '\n',
             f'{base}.csv': table.csv_text(),
             f'{base}_per_class.csv': table.csv_text(per_class=True),
         }
@@ -526,6 +641,6 @@ def write_reports(tables: Sequence[DatasetTable], work_dir: str, *, title: str,
         atomic_write_json(f'{base}.json', dict(
             title=title, dataset=table.label, demo=demo, generated=stamp,
             settings=settings, machine=machine, test_split=table.identity,
-            models=table.records))
+            val_split=table.val_identity, models=table.records))
         written[table.label] = list(paths) + [f'{base}.json']
     return written

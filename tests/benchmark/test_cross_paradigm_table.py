@@ -30,7 +30,7 @@ def test_image_video_and_panoptic_models_share_one_table(tmp_path, benchmark_too
             m['seq_gt_tokens_per_frame'] * m['frames_per_window'])
     header = (tmp_path / 'benchmark_ipsc_demo.md').read_text().split('\n| model')[1]
     headers = [h.strip() for h in header.split('\n')[0].split('|')]
-    for column in ('PQ', 'N', 'tokens/frame', 'GT tokens/frame', 'ms/frame b1',
+    for column in ('test PQ', 'N', 'tokens/frame', 'GT tokens/frame', 'ms/frame b1',
                    'GT trunc. %'):
         assert column in headers
     assert 'WARNING' not in out and 'different items' not in out

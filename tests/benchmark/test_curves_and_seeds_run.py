@@ -1,6 +1,7 @@
 """tools/benchmark.py with --seeds and --curve-points on a real model (UNet, 4
-iterations): learning curves that leave training untouched, a seeded table, and
-``--budget-minutes`` recording the iterations each model got."""
+iterations): learning curves on the validation split that leave training untouched,
+both splits scored, a seeded table, and ``--budget-minutes`` recording the
+iterations each model got."""
 import json
 
 import torch
@@ -41,13 +42,16 @@ def test_seeded_curves_leave_training_untouched(tmp_path, benchmark_tool, capsys
                          'benchmark_record.json').read_text())
     curve = record['train']['curve']
     assert [p['iter'] for p in curve] == [2, 4]
-    assert curve[-1]['mDice'] == record['eval']['metrics']['mDice']
+    assert [p['split'] for p in curve] == ['val', 'val']  # never the test split
+    val = record['eval']['val']
+    assert curve[-1]['mDice'] == val['metrics']['mDice']
+    assert val['dataset']['items_sha1'] != record['eval']['dataset']['items_sha1']
     assert 0 < curve[0]['train_s'] < curve[1]['train_s']
     assert (curved / 'benchmark_ipsc_demo_curves.png').read_bytes()[:4] == b'\x89PNG'
     markdown = (curved / 'benchmark_ipsc_demo.md').read_text()
     row = next(line for line in markdown.splitlines() if 'unet_ipsc_tiny' in line)
     headers = [h.strip() for h in markdown.split('\n| model')[1].split('\n')[0].split('|')]
-    assert ' ± ' in row and 'n' in headers
+    assert ' ± ' in row and {'n', 'val mDice', 'test mDice'} <= set(headers)
     runs = (curved / 'benchmark_ipsc_demo_runs.csv').read_text().splitlines()
     assert len(runs) == 3
     plain_md = (plain / 'benchmark_ipsc_demo.md').read_text()
@@ -90,3 +94,21 @@ def test_tta_rescores_a_finished_run_from_its_checkpoint(tmp_path, benchmark_too
     markdown = (tmp_path / 'benchmark_ipsc_demo.md').read_text()
     assert 'mDice TTA' in markdown and 'img/s b1 TTA' in markdown
     assert 'test-time augmentation (flips' in markdown
+
+
+def test_a_config_without_validation_split_is_scored_on_test_only(tmp_path,
+                                                                   benchmark_tool):
+    """No ``val_dataloader``: no curve, ``eval.val`` None, the val column shows —."""
+    assert benchmark_tool.main(['unet_ipsc_tiny', '--iters', '2', '--curve-points', '2',
+                                '--latency-repeats', '1', '--num-vis', '1',
+                                '--cfg-options', 'val_dataloader=None',
+                                '--work-dir', str(tmp_path)]) == 0
+    record = json.loads((tmp_path / 'unet_ipsc_tiny' /
+                         'benchmark_record.json').read_text())
+    assert record['eval']['val'] is None and record['train']['curve'] == []
+    assert 0.0 <= record['eval']['metrics']['mDice'] <= 100.0
+    markdown = (tmp_path / 'benchmark_ipsc_demo.md').read_text()
+    headers = [h.strip() for h in markdown.split('\n| model')[1].split('\n')[0].split('|')]
+    row = next(line for line in markdown.splitlines() if 'unet_ipsc_tiny' in line)
+    assert [c.strip() for c in row.split('|')][headers.index('val mDice')] == '—'
+    assert 'none in these configs (no val_dataloader)' in markdown

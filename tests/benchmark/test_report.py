@@ -11,13 +11,17 @@ from rleseg.benchmark import SUITES, resolve_config, resolve_models
 from rleseg.benchmark.grid import BenchmarkSettings, run_models
 from rleseg.benchmark.plots import write_figures
 from rleseg.benchmark.records import atomic_write_json, is_finished, read_json, record_path
-from rleseg.benchmark.report import demo_banner, group_by_dataset, summary_lines
+from rleseg.benchmark.report import (aggregate, demo_banner, flatten, group_by_dataset,
+                                     summary_lines, work_dir_records)
 from rleseg.engine.tool_errors import ConfigError
 
 CLASSES = ['background', 'ipsc', 'diff']
 
 
-def done_record(name, mdice, tokens=False, sha='abc', frames_per_item=1, **extra):
+def done_record(name, mdice, tokens=False, sha='abc', frames_per_item=1, val_mdice=None,
+                val_sha='val', **extra):
+    """A finished record; ``val_mdice`` adds its validation split's scores (records
+    made before the validation split have no ``eval.val``)."""
     metrics = {'mDice': mdice, 'mIoU': mdice - 10, 'mRecall': 70.0, 'mPrecision': 60.0,
                'dataset_mDice': mdice + 1, 'dataset_mIoU': mdice - 9,
                'Dice_ipsc': mdice, 'Dice_diff': mdice, 'Recall_ipsc': 1.0,
@@ -36,7 +40,11 @@ def done_record(name, mdice, tokens=False, sha='abc', frames_per_item=1, **extra
                   dataset=dict(label='ipsc_demo', classes=CLASSES, palette=[],
                                num_items=4, items_sha1=sha,
                                frames_per_item=frames_per_item),
-                  qualitative=dict(file='qualitative.npz', keys=['a.jpg'])),
+                  qualitative=dict(file='qualitative.npz', keys=['a.jpg']),
+                  **({} if val_mdice is None else dict(val=dict(
+                      metrics={'mDice': val_mdice, 'mIoU': val_mdice - 10},
+                      ceiling=None, dataset=dict(label='ipsc_demo', classes=CLASSES,
+                                                 num_items=3, items_sha1=val_sha))))),
         machine=dict(host='h', device='cpu', cpu='x'))
 
 
@@ -128,14 +136,15 @@ def test_panoptic_table_reports_pq_against_the_best_baseline():
     (table,) = group_by_dataset(records)
     header = table.markdown().splitlines()[0]
     headers = [h.strip() for h in header.strip('|').split('|')]
-    assert headers[headers.index('peak MiB') + 1:][:3] == ['PQ', 'SQ', 'RQ']
+    panoptic = headers[headers.index('peak MiB') + 1:][:3]
+    assert panoptic == ['test PQ', 'test SQ', 'test RQ']
     assert ' 62.5 |' in table.markdown().splitlines()[3]
     per_class = table.per_class_markdown()
     assert per_class.splitlines()[0].rstrip('| ').endswith('RQ')
     assert '| 45.0 |' in per_class
-    assert 'PQ / SQ / RQ' in table.legend()
+    assert 'test PQ / SQ / RQ' in table.legend()
     summary = summary_lines([table], False)
-    assert '[ipsc_demo] best PQ: mask2former_ipsc_panoptic_tiny (50.0).' in summary
+    assert '[ipsc_demo] best test PQ: mask2former_ipsc_panoptic_tiny (50.0).' in summary
     line = next(s for s in summary if 'token model' in s)
     assert ('PQ 30.0 vs best baseline mask2former_ipsc_panoptic_tiny 50.0 '
             '(20.0 points behind)') in line
@@ -199,9 +208,9 @@ def test_run_models_skips_done_and_reports_missing(tmp_path):
                            settings=dict(iters=1, cfg_options={})))
     calls = []
 
-    def fake_runner(spec, settings, progress, seed):
-        calls.append(spec.name)
-        return done_record(spec.name, 10.0)
+    def fake_runner(run):
+        calls.append(run.name)
+        return done_record(run.name, 10.0)
 
     models, _ = resolve_models(None, ['unet_ipsc_tiny', 'deeplabv3plus_ipsc_tiny',
                                       'p2s_rle_nowhere_tiny'])
@@ -229,15 +238,17 @@ def test_tta_columns_spread_and_note():
     header, _, token_row, unet_row = table.markdown().splitlines()
     headers = [h.strip() for h in header.split('|')]
     cells = [c.strip() for c in token_row.split('|')]
-    assert cells[headers.index('mDice TTA')] == '82.0 ± 2.8'
-    assert cells[headers.index('mIoU TTA')] == '72.0 ± 2.8'
+    assert cells[headers.index('test mDice TTA')] == '82.0 ± 2.8'
+    assert cells[headers.index('test mIoU TTA')] == '72.0 ± 2.8'
     assert cells[headers.index('img/s b1 TTA')] == '1.5'
-    assert cells[headers.index('mDice')] == '71.0 ± 1.4'
-    assert [c.strip() for c in unet_row.split('|')][headers.index('mDice TTA')] == '—'
+    assert cells[headers.index('test mDice')] == '71.0 ± 1.4'
+    unet_cells = [c.strip() for c in unet_row.split('|')]
+    assert unet_cells[headers.index('test mDice TTA')] == '—'
     assert 'with test-time augmentation (dihedral: class probabilities' in table.legend()
     token_line = next(line for line in summary_lines([table], demo=False)
                       if 'token model' in line)
     assert 'with test-time augmentation (dihedral) mDice 82.0' in token_line
+    assert 'test mDice 71.0' in token_line
     assert 'TTA' not in token_line.split('with test-time')[0]
 
 
@@ -246,10 +257,10 @@ def test_tta_runs_again_a_finished_model_without_it(tmp_path):
     atomic_write_json(record_path(str(tmp_path / 'unet_ipsc_tiny')), record)
     calls = []
 
-    def fake_runner(spec, settings, progress, seed):
-        calls.append(settings.tta)
-        done = done_record(spec.name, 80.0)
-        done['eval']['tta'] = dict(views=settings.tta, metrics=dict(mDice=81.0))
+    def fake_runner(run):
+        calls.append(run.tta)
+        done = done_record(run.name, 80.0)
+        done['eval']['tta'] = dict(views=run.tta, metrics=dict(mDice=81.0))
         return done
 
     models, _ = resolve_models(None, ['unet_ipsc_tiny'])
@@ -267,7 +278,7 @@ def test_a_model_tta_does_not_serve_keeps_its_plain_scores():
 
     import torch
 
-    from rleseg.benchmark.worker import tta_scores
+    from rleseg.benchmark.scores import tta_scores
     runner = SimpleNamespace(model=torch.nn.Linear(2, 2),
                              test_loop=SimpleNamespace(dataloader=[], evaluator=None))
     result = tta_scores(runner, 'flips')
@@ -281,3 +292,97 @@ def test_a_model_tta_does_not_serve_keeps_its_plain_scores():
     assert 'No TTA for p2s_rle_ipsc_panoptic_tiny: TypeError: SegDihedralTTAModel' in \
         table.legend()
     assert is_finished(record, 'flips')  # not re-run on every call
+
+
+def _cells(markdown, model):
+    """``{header: cell}`` of ``model``'s row of a markdown table."""
+    lines = markdown.splitlines()
+    headers = [h.strip() for h in lines[0].strip('|').split('|')]
+    row = next(line for line in lines if line.startswith(f'| {model} '))
+    return dict(zip(headers, (c.strip() for c in row.strip('|').split('|'))))
+
+
+def test_every_score_names_its_split():
+    """val and test columns side by side; the summary's best model is the best on
+    validation (not on test) and says both scores; the legend names both splits."""
+    records = [done_record('unet_ipsc_tiny', 90.0, val_mdice=70.0),
+               done_record('deeplabv3plus_ipsc_tiny', 80.0, val_mdice=75.0)]
+    (table,) = group_by_dataset(records)
+    cells = _cells(table.markdown(), 'deeplabv3plus_ipsc_tiny')
+    assert cells['val mDice'] == '75.0' and cells['test mDice'] == '80.0'
+    assert not any(h in cells for h in ('mDice', 'mIoU', 'PQ'))  # no unnamed split
+    legend = table.legend()
+    assert 'test = the test split (4 images)' in legend
+    assert 'val = the validation split (3 images)' in legend
+    summary = summary_lines([table], False)
+    assert ('[ipsc_demo] best on the validation split: deeplabv3plus_ipsc_tiny '
+            '(val mDice 75.0; test mDice 80.0).') in summary
+    row = flatten(records[0])
+    assert row['val_mDice'] == 70.0 and row['val_mIoU'] == 60.0 and row['mDice'] == 90.0
+
+
+def test_records_without_validation_split_stay_readable():
+    """A record made before the validation split (no ``eval.val``) or from a config
+    without one (``eval.val`` None): val shows —, the summary ranks on test and says
+    it is not a selection."""
+    old = done_record('unet_ipsc_tiny', 90.0)
+    none = done_record('deeplabv3plus_ipsc_tiny', 80.0)
+    none['eval']['val'] = None
+    (table,) = group_by_dataset([old, none])
+    assert _cells(table.markdown(), 'unet_ipsc_tiny')['val mDice'] == '—'
+    assert _cells(table.markdown(), 'deeplabv3plus_ipsc_tiny')['val mDice'] == '—'
+    assert 'none in these configs (no val_dataloader)' in table.legend()
+    summary = summary_lines([table], False)
+    assert ('[ipsc_demo] no validation split: best test mDice unet_ipsc_tiny (90.0), a '
+            'ranking on the reported split, not a selection.') in summary
+
+
+def test_folds_and_seeds_aggregate_on_both_splits():
+    """2 folds x 2 seeds: n = 4 runs, mean ± std over all of them on val (each fold
+    its own validation items) and on the one test split."""
+    records = []
+    for fold, seed, val, test in ((0, 0, 60.0, 80.0), (0, 1, 62.0, 81.0),
+                                  (1, 0, 70.0, 79.0), (1, 1, 68.0, 82.0)):
+        record = done_record('unet_ipsc_tiny', test, val_mdice=val, val_sha=f'f{fold}')
+        records.append(dict(record, fold=fold, seed=seed))
+    failed = dict(name='unet_ipsc_tiny', fold=2, seed=0, status='failed', error='boom')
+    (table,) = group_by_dataset(records + [failed])
+    cells = _cells(table.markdown(), 'unet_ipsc_tiny')
+    assert cells['n'] == '4' and cells['folds'] == '2'
+    assert cells['val mDice'] == '65.0 ± 4.8' and cells['test mDice'] == '80.5 ± 1.3'
+    assert 'held-out fold of K-fold cross-validation' in table.legend()
+    assert table.notes() == ['unet_ipsc_tiny fold 2 seed 0: failed (boom)']
+    assert table.split_mismatch() == []  # each fold compared with its own fold
+    other = dict(done_record('deeplabv3plus_ipsc_tiny', 70.0, val_mdice=50.0,
+                             val_sha='elsewhere'), fold=0, seed=0)
+    (mixed,) = group_by_dataset(records + [other])
+    assert mixed.split_mismatch() == ['deeplabv3plus_ipsc_tiny (val)']
+    runs = list(csv.DictReader(io.StringIO(table.csv_text(runs=True))))
+    assert [r['fold'] for r in runs] == ['0', '0', '1', '1', '2']
+
+
+def test_a_score_some_runs_lack_is_not_averaged_over_the_others():
+    rows = [flatten(done_record('unet_ipsc_tiny', 80.0, val_mdice=70.0)),
+            flatten(done_record('unet_ipsc_tiny', 82.0))]
+    row = aggregate(rows)
+    assert row['val_mDice'] is None and row['mDice'] == 81.0
+
+
+def test_report_keeps_the_rows_of_another_run_on_the_work_dir(tmp_path):
+    """Two benchmark runs with different models on one work dir: the second run's
+    report holds the first run's models too (its own run wins for a shared run)."""
+    first = dict(done_record('unet_ipsc_tiny', 80.0), seed=0)
+    atomic_write_json(record_path(str(tmp_path / 'unet_ipsc_tiny' / 'seed_0')), first)
+    folded = dict(done_record('p2s_rle_ipsc_tiny', 40.0, tokens=True), fold=1, seed=0)
+    atomic_write_json(record_path(str(tmp_path / 'p2s_rle_ipsc_tiny' / 'fold_1' /
+                                      'seed_0')), folded)
+    stale = dict(done_record('deeplabv3plus_ipsc_tiny', 10.0), seed=0)
+    atomic_write_json(record_path(str(tmp_path / 'deeplabv3plus_ipsc_tiny' / 'seed_0')),
+                      stale)
+    deep = tmp_path / 'unet_ipsc_tiny' / 'seed_0' / 'a' / 'b'  # not a run folder
+    atomic_write_json(record_path(str(deep)), done_record('nested', 1.0))
+    this_run = [dict(done_record('deeplabv3plus_ipsc_tiny', 70.0), seed=0)]
+    merged = work_dir_records(this_run, str(tmp_path))
+    assert [(r['name'], r['eval']['metrics']['mDice']) for r in merged] == [
+        ('deeplabv3plus_ipsc_tiny', 70.0), ('p2s_rle_ipsc_tiny', 40.0),
+        ('unet_ipsc_tiny', 80.0)]

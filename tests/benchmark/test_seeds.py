@@ -37,7 +37,7 @@ def test_seeded_table_shows_mean_std_and_n_and_the_verdict():
     table = DatasetTable('ipsc_demo', records)
     markdown = table.markdown()
     headers = [h.strip() for h in markdown.splitlines()[0].split('|')]
-    assert {'n', 'ceiling mDice', '% of ceiling'} <= set(headers)
+    assert {'n', 'test ceiling mDice', '% of ceiling'} <= set(headers)
     p2s = next(line for line in markdown.splitlines() if 'p2s_rle' in line)
     assert '32.0 ± 2.0' in p2s and '80.0 ± 0.0' in p2s and ' 40 ± 2 |' in p2s  # 32 / 80
     assert len([r for r in table.rows()]) == 2 and len(table.run_rows()) == 6
@@ -70,12 +70,12 @@ def test_multi_seed_run_resumes_per_model_and_seed(tmp_path):
     models, _ = resolve_models(None, ['unet_ipsc_tiny', 'deeplabv3plus_ipsc_tiny'])
     calls = []
 
-    def interrupted(spec, settings, progress, seed):
-        if (spec.name, seed) == ('unet_ipsc_tiny', 2):
+    def interrupted(run):
+        if (run.name, run.seed) == ('unet_ipsc_tiny', 2):
             raise KeyboardInterrupt
-        calls.append((spec.name, seed))
-        record = _record(spec.name, seed, 50.0 + seed)
-        atomic_write_json(record_path(settings.model_dir(spec.name, seed)), record)
+        calls.append((run.name, run.seed))
+        record = _record(run.name, run.seed, 50.0 + run.seed)
+        atomic_write_json(record_path(run.model_dir), record)
         return record
 
     with pytest.raises(KeyboardInterrupt):
@@ -85,9 +85,9 @@ def test_multi_seed_run_resumes_per_model_and_seed(tmp_path):
 
     calls.clear()
 
-    def resumed(spec, settings, progress, seed):
-        calls.append((spec.name, seed))
-        return _record(spec.name, seed, 50.0 + seed)
+    def resumed(run):
+        calls.append((run.name, run.seed))
+        return _record(run.name, run.seed, 50.0 + run.seed)
 
     stream = io.StringIO()
     records = run_models(models, settings, runner=resumed, stream=stream)
