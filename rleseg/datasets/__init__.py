@@ -5,6 +5,8 @@
 * :class:`FolderSegDataset`: mmseg's plain folder layout (``img_dir`` / ``ann_dir``,
   optional split file and instance maps), classes and palette from the config; the
   real nuclei crops (:func:`prepare_nuclei`) are one.
+* :class:`VideoFolderDataset`: the same layout with one folder per sequence, frames as
+  items; the real HeLa time-lapse (:func:`prepare_hela_video`) is one.
 * :class:`VideoWindowDataset`: N-frame windows over a sequence dataset.
 * :class:`PatchDataset`: every patch of every image, each recording its box.
 * :func:`generate_ipsc`, :func:`generate_aris`: the embedded demo data.
@@ -16,16 +18,19 @@ from .aris import ARISDataset
 from .base import SplitSegDataset
 from .errors import DataError
 from .folder import FolderSegDataset
+from .hela import prepare_hela_video
 from .ipsc import IPSCDataset
 from .nuclei import NUCLEI_CLASSES, NUCLEI_PALETTE, prepare_nuclei
 from .patching import extract_patch, patch_boxes, stitch_patches, stitch_windows
 from .splits import (ARIS_PAPER_SPLITS, IPSC_PAPER_SPLITS, read_split_file,
                      write_split_files)
 from .synthetic import DEMO_IPSC_SPLITS, generate_aris, generate_ipsc, is_generated
+from .video_folder import VideoFolderDataset
 from .wrappers import PatchDataset, VideoWindowDataset
 
 __all__ = [
     'ARISDataset', 'IPSCDataset', 'SplitSegDataset', 'VideoWindowDataset', 'PatchDataset',
+    'VideoFolderDataset', 'prepare_hela_video',
     'DataError', 'generate_ipsc', 'generate_aris', 'stitch_patches', 'stitch_windows',
     'patch_boxes', 'extract_patch', 'read_split_file', 'write_split_files',
     'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS', 'is_generated'

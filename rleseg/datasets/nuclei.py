@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Iterable, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -71,18 +72,27 @@ def read_nuclei_source(asset_dir: str = NUCLEI_ASSETS) -> tuple[np.ndarray, np.n
     Raises:
         DataError: a file is missing, unreadable, or not a 256 x 512 one-channel image.
     """
-    arrays = []
-    for name in ('image.png', 'instances.png'):
-        path = os.path.join(asset_dir, name)
-        if not os.path.isfile(path):
-            raise DataError(f'nuclei source {path} does not exist')
-        arr = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if arr is None or arr.shape != NUCLEI_SOURCE_SHAPE:
-            got = 'unreadable' if arr is None else f'shape {arr.shape}'
-            raise DataError(f'nuclei source {path} is {got}; expected a '
-                            f'{NUCLEI_SOURCE_SHAPE[0]}x{NUCLEI_SOURCE_SHAPE[1]} grey PNG')
-        arrays.append(arr)
-    return arrays[0], arrays[1].astype(np.int64)
+    image, instances = (read_asset(os.path.join(asset_dir, name), NUCLEI_SOURCE_SHAPE)
+                        for name in ('image.png', 'instances.png'))
+    return image, instances.astype(np.int64)
+
+
+def read_asset(path: str, shape: tuple[int, int], what: str = 'nuclei source',
+               dtype: Optional[type] = None) -> np.ndarray:
+    """One shipped one-channel PNG, ``shape`` (H, W), as stored (``dtype`` if given).
+
+    Raises:
+        DataError: the file is missing, unreadable, of another shape or dtype.
+    """
+    if not os.path.isfile(path):
+        raise DataError(f'{what} {path} does not exist')
+    arr = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if arr is None or arr.shape != tuple(shape):
+        got = 'unreadable' if arr is None else f'shape {arr.shape}'
+        raise DataError(f'{what} {path} is {got}; expected a {shape[0]}x{shape[1]} grey PNG')
+    if dtype is not None and arr.dtype != dtype:
+        raise DataError(f'{what} {path} is {arr.dtype}; expected {np.dtype(dtype)}')
+    return arr
 
 
 def scale_to_uint8(image: np.ndarray, percentiles: tuple[float, float] = NUCLEI_PERCENTILES
@@ -119,22 +129,56 @@ def renumber_instances(instances: np.ndarray) -> np.ndarray:
     return ranks[inverse].reshape(instances.shape).astype(np.uint16)
 
 
-def _remove_stale(root: str, written: set[str], overwrite: bool) -> None:
-    """Refuse (or with ``overwrite`` delete) files of the layout that we did not write."""
-    for folder in NUCLEI_DIRS.values():
-        for split in NUCLEI_SPLITS:
+def remove_stale(root: str, written: set[str], overwrite: bool,
+                 folders: Iterable[str] = tuple(NUCLEI_DIRS.values()),
+                 splits: Sequence[str] = NUCLEI_SPLITS, name: str = 'nuclei') -> None:
+    """Refuse (or with ``overwrite`` delete) files of the layout that we did not write.
+
+    Every file below ``<root>/<folder>/<split>`` (sequence folders included) is checked.
+    A file in another split's folder than the one it belongs to (written by an older
+    version of the split, same path below the split folder) is ours and is removed
+    without asking; so are the folders this leaves empty.
+    """
+    ours = {os.path.join(*os.path.relpath(p, root).split(os.sep)[2:]) for p in written}
+    for folder in folders:
+        for split in splits:
             sub = os.path.join(root, folder, split)
-            for name in sorted(os.listdir(sub)):
-                path = os.path.join(sub, name)
-                if path in written:
-                    continue
-                if not overwrite:
-                    raise DataError(f'{path} is not part of the nuclei data and would be '
-                                    'read as an item; remove it or pass --overwrite')
-                if os.path.isdir(path):
-                    shutil.rmtree(path)
-                else:
+            emptied: set[str] = set()
+            for dirpath, _, files in sorted(os.walk(sub, topdown=False), reverse=True):
+                for file in sorted(files):
+                    path = os.path.join(dirpath, file)
+                    if path in written:
+                        continue
+                    if not overwrite and os.path.relpath(path, sub) not in ours:
+                        raise DataError(f'{path} is not part of the {name} data and would be '
+                                        'read as an item; remove it or pass --overwrite')
                     os.remove(path)
+                    emptied.add(dirpath)
+                if dirpath != sub and dirpath in emptied and not os.listdir(dirpath):
+                    os.rmdir(dirpath)
+                    emptied.add(os.path.dirname(dirpath))
+
+
+def write_crop(paths: dict[str, str], image: np.ndarray, instances: np.ndarray
+               ) -> np.ndarray:
+    """Write one crop: 8-bit image, semantic label (nucleus = id > 0) and instance ids
+    renumbered to 1..K (:func:`renumber_instances`).
+
+    Args:
+        paths: file of each :data:`NUCLEI_DIRS` key.
+        image: (h, w) uint8.
+        instances: (h, w) non-negative integer ids.
+
+    Returns:
+        (h, w) uint16: the renumbered ids written.
+    """
+    inst = renumber_instances(instances)
+    write_image(paths['img_path'], image)
+    write_palette_png(paths['seg_map_path'], (inst > 0).astype(np.uint8), NUCLEI_PALETTE)
+    os.makedirs(os.path.dirname(paths['inst_map_path']), exist_ok=True)
+    if not cv2.imwrite(paths['inst_map_path'], inst):
+        raise DataError(f"could not write instance map {paths['inst_map_path']}")
+    return inst
 
 
 def prepare_nuclei(out: str, asset_dir: str = NUCLEI_ASSETS,
@@ -161,19 +205,13 @@ def prepare_nuclei(out: str, asset_dir: str = NUCLEI_ASSETS,
             box = np.s_[row * NUCLEI_CROP:(row + 1) * NUCLEI_CROP,
                         col * NUCLEI_CROP:(col + 1) * NUCLEI_CROP]
             split, stem = nuclei_split(row, col, rows), crop_name(row, col)
-            inst = renumber_instances(instances[box])
             paths = {key: os.path.join(out, folder, split, stem + '.png')
                      for key, folder in NUCLEI_DIRS.items()}
-            write_image(paths['img_path'], image8[box])
-            write_palette_png(paths['seg_map_path'], (inst > 0).astype(np.uint8),
-                              NUCLEI_PALETTE)
-            os.makedirs(os.path.dirname(paths['inst_map_path']), exist_ok=True)
-            if not cv2.imwrite(paths['inst_map_path'], inst):
-                raise DataError(f"could not write instance map {paths['inst_map_path']}")
+            inst = write_crop(paths, image8[box], instances[box])
             written.update(paths.values())
             splits[split].append(stem)
             nucleus[split] += int((inst > 0).sum())
-    _remove_stale(out, written, overwrite)
+    remove_stale(out, written, overwrite)
     shutil.copyfile(os.path.join(asset_dir, 'README.md'), os.path.join(out, 'README.md'))
     return dict(root=out, splits=splits, percentiles=levels,
                 foreground={s: nucleus[s] / (len(splits[s]) * NUCLEI_CROP ** 2)
