@@ -4,11 +4,14 @@
     python tools/benchmark.py --suite ipsc --work-dir work_dirs/bench_ipsc   # GPU
     python tools/benchmark.py configs/unet_ipsc_tiny.py configs/p2s_rle_ipsc_tiny.py
     python tools/benchmark.py --dataset my_dataset.py --suite paradigms --seeds 0 1 2
+    python tools/benchmark.py --suite nuclei --seeds 0 1 2 --jobs 2     # 2 runs at once
+    python tools/benchmark.py --suite ipsc --seeds 0 1 2 --launcher slurm --partition gpu
 
 Trains every model through mmengine's runner unless its run is finished (resumable),
 scores it on its config's test split with PerClassSegMetric, measures speed and
 memory, and writes one table per dataset (markdown, CSV, JSON), per-class tables and
-figures into the work directory.
+figures into the work directory. Runs go to worker processes here (``--jobs``) or to a
+Slurm job array (``--launcher slurm``, through submitit); see docs/grid.md.
 """
 import argparse
 import os.path as osp
@@ -19,7 +22,9 @@ from mmengine.config import DictAction
 from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
 from rleseg.benchmark.compose import compose_paradigms, dataset_name
+from rleseg.benchmark.launchers import LocalLauncher
 from rleseg.engine import add_debug_argument, user_errors
+from rleseg.engine.tool_errors import ConfigError
 from rleseg.models.tta import VIEWS
 
 
@@ -53,6 +58,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seeds', type=int, nargs='+',
                         help='train every model once per seed; tables show mean ± std '
                         'and n (default: once, with the config seed)')
+    parser.add_argument('--folds', type=int,
+                        help='K-fold cross-validation: every model (and seed) trains K '
+                        'times, run i on the training items outside fold i and '
+                        'validated on fold i (<work-dir>/<model>/fold_<i>/); the test '
+                        'split is not part of any fold')
     parser.add_argument('--curve-points', type=int, default=0,
                         help='score the test split at K evenly spaced points of training '
                         '(learning curves in the CSV / JSON and *_curves.png)')
@@ -66,8 +76,59 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='test images in the qualitative figure')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='overrides applied to every config, key=value')
+    launch = parser.add_argument_group('where the runs go (docs/grid.md)')
+    launch.add_argument('--launcher', choices=('local', 'slurm'), default='local',
+                        help='local: worker processes on this machine (--jobs); slurm: '
+                        "one job array through submitit (pip install 'rleseg[slurm]')")
+    launch.add_argument('--jobs', type=int, default=1,
+                        help='local: runs at once, each with cores // N torch threads or '
+                        'one GPU of CUDA_VISIBLE_DEVICES (round-robin)')
+    launch.add_argument('--threads-per-run', type=int,
+                        help='local: torch / OpenMP threads of each run (default cores '
+                        '// --jobs with several jobs, the process default with one)')
+    launch.add_argument('--partition', help='slurm: partition')
+    launch.add_argument('--gpus-per-run', type=int, default=1, help='slurm: GPUs per run')
+    launch.add_argument('--cpus-per-run', type=int, default=4,
+                        help='slurm: CPU cores (and threads) per run')
+    launch.add_argument('--time-min', type=int, default=240,
+                        help='slurm: time limit of a run in minutes (a run that reaches '
+                        'it is requeued and resumes from its last checkpoint)')
+    launch.add_argument('--array-parallelism', type=int,
+                        help='slurm: runs of the array at once')
+    launch.add_argument('--sbatch', nargs='+', action=DictAction, default={},
+                        help='slurm: further #SBATCH options, key=value (account=..., '
+                        'qos=..., constraint=...)')
+    launch.add_argument('--no-wait', action='store_true',
+                        help='slurm: return once submitted; run the same command again '
+                        '(or with --eval-only) to collect the table')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the runs still to run and their commands; start '
+                        'nothing')
     add_debug_argument(parser)
     return parser.parse_args(argv)
+
+
+#: Options of one launcher only, with their defaults.
+SLURM_ONLY = dict(partition=None, gpus_per_run=1, cpus_per_run=4, time_min=240,
+                  array_parallelism=None, sbatch={}, no_wait=False)
+LOCAL_ONLY = dict(jobs=1, threads_per_run=None)
+
+
+def build_launcher(args: argparse.Namespace, work_dir: str):
+    """The launcher the options ask for; options of the other launcher are refused."""
+    slurm = args.launcher == 'slurm'
+    for name, default in (LOCAL_ONLY if slurm else SLURM_ONLY).items():
+        if getattr(args, name) != default:
+            raise ConfigError(f"--{name.replace('_', '-')} is an option of "
+                              f"--launcher {'local' if slurm else 'slurm'}")
+    if not slurm:
+        return LocalLauncher(jobs=args.jobs, threads=args.threads_per_run)
+    from rleseg.benchmark.submitit_launcher import SubmititLauncher
+    return SubmititLauncher(
+        osp.join(work_dir, 'submitit'), partition=args.partition,
+        gpus_per_run=args.gpus_per_run, cpus_per_run=args.cpus_per_run,
+        time_min=args.time_min, array_parallelism=args.array_parallelism,
+        sbatch=dict(args.sbatch), wait=not args.no_wait)
 
 
 def main(argv=None) -> int:
@@ -86,12 +147,13 @@ def main(argv=None) -> int:
         settings = BenchmarkSettings(
             work_dir=work_dir,
             train=not args.eval_only, iters=args.iters, seeds=args.seeds,
-            budget_minutes=args.budget_minutes, curve_points=args.curve_points,
-            cfg_options=dict(args.cfg_options),
+            folds=args.folds, budget_minutes=args.budget_minutes,
+            curve_points=args.curve_points, cfg_options=dict(args.cfg_options),
             latency_repeats=args.latency_repeats, num_vis=args.num_vis, tta=args.tta,
             demo=demo or bool(args.dataset), title=title)
+        launcher = build_launcher(args, work_dir)
     try:
-        result = run_benchmark(models, settings)
+        result = run_benchmark(models, settings, launcher=launcher, dry_run=args.dry_run)
     except KeyboardInterrupt:
         print(f'\ninterrupted: finished models are kept in {settings.work_dir}; run the '
               'same command again to resume')

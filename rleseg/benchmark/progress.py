@@ -1,13 +1,14 @@
-"""Progress display of a benchmark: one status line per model and overall.
+"""Progress display of a benchmark: one status per run and overall, for one run at a
+time or several at once (``--jobs``, a job array).
 
-On a terminal the line is redrawn in place; otherwise (logs, CI) a line is printed
-when the phase changes or every quarter of a phase.
+On a terminal one line is redrawn in place (the running runs side by side); otherwise
+(logs, CI) a line is printed when a run's phase changes or every quarter of a phase.
 """
 from __future__ import annotations
 
 import sys
 import time
-from typing import Optional, TextIO
+from typing import Any, Dict, Optional, TextIO, Tuple
 
 
 def _clock(seconds: float) -> str:
@@ -15,11 +16,19 @@ def _clock(seconds: float) -> str:
     return f'{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
 
 
+def outcome(record: Dict[str, Any]) -> str:
+    """How a run ended, in one short phrase (``done, mDice 81.2`` or the error)."""
+    if record.get('status') == 'done':
+        dice = record['eval']['metrics'].get('mDice')
+        return 'done' + (f', mDice {dice:.1f}' if dice is not None else '')
+    return f"{record.get('status')}: {record.get('error', '')}"
+
+
 class Progress:
-    """Renders ``[k/n] model  phase step/total  elapsed | overall elapsed``.
+    """Renders ``[k/n] run  phase step/total  elapsed | overall elapsed``.
 
     Args:
-        total: number of models.
+        total: number of runs.
         stream: output stream (stdout by default).
     """
 
@@ -28,40 +37,53 @@ class Progress:
         self.stream = stream or sys.stdout
         self.tty = self.stream.isatty()
         self.started = time.time()
-        self._model_started = self.started
-        self._last_key: tuple = ()
+        self._runs: Dict[int, Dict] = {}
         self._open_line = False
 
-    def start_model(self, index: int, name: str) -> None:
-        """A model begins (``index`` counts from 0)."""
-        self.index, self.name = index, name
-        self._model_started = time.time()
-        self._last_key = ()
+    def start(self, index: int, label: str) -> None:
+        """Run ``index`` (counting from 0, its place in the grid) begins."""
+        self._runs[index] = dict(label=label, started=time.time(), key=(), status='')
 
-    def update(self, phase: str, step: int = 0, total: int = 0) -> None:
-        """Show the current phase of the running model."""
+    def update(self, index: int, phase: str, step: int = 0, total: int = 0) -> None:
+        """Show the current phase of running run ``index``."""
+        run = self._runs[index]
         quarter = (4 * step) // total if total else 0
-        key = (phase, step) if self.tty else (phase, quarter)
-        if key == self._last_key:
+        key: Tuple = (phase, step) if self.tty else (phase, quarter)
+        if key == run['key']:
             return
-        self._last_key = key
-        now = time.time()
+        run['key'] = key
         steps = f' {step}/{total}' if total else ''
-        line = (f'[{self.index + 1}/{self.total}] {self.name}: {phase}{steps}  '
-                f'{_clock(now - self._model_started)} | overall '
-                f'{_clock(now - self.started)}')
+        run['status'] = f'{phase}{steps}'
+        now = time.time()
         if self.tty:
-            self.stream.write('\r\033[K' + line)
+            running = ' · '.join(self._head(i) + f": {r['status']}"
+                                 for i, r in sorted(self._runs.items()) if r['status'])
+            self.stream.write(f'\r\033[K{running} | overall {_clock(now - self.started)}')
             self._open_line = True
         else:
-            self.stream.write(line + '\n')
+            self.stream.write(f"{self._head(index)}: {run['status']}  "
+                              f"{_clock(now - run['started'])} | overall "
+                              f'{_clock(now - self.started)}\n')
         self.stream.flush()
 
-    def finish_model(self, outcome: str) -> None:
-        """The model ended with ``outcome`` (one short phrase)."""
+    def finish(self, index: int, outcome: str) -> None:
+        """Run ``index`` ended with ``outcome`` (one short phrase)."""
         if self._open_line:
             self.stream.write('\r\033[K')
             self._open_line = False
-        self.stream.write(f'[{self.index + 1}/{self.total}] {self.name}: {outcome} '
-                          f'({_clock(time.time() - self._model_started)})\n')
+        run = self._runs.pop(index)
+        self.stream.write(f'{self._head(index, run)}: {outcome} '
+                          f"({_clock(time.time() - run['started'])})\n")
         self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """One line about the whole grid (submission, waiting)."""
+        if self._open_line:
+            self.stream.write('\r\033[K')
+            self._open_line = False
+        self.stream.write(text + '\n')
+        self.stream.flush()
+
+    def _head(self, index: int, run: Optional[Dict] = None) -> str:
+        run = run or self._runs[index]
+        return f"[{index + 1}/{self.total}] {run['label']}"

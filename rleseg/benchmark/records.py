@@ -7,10 +7,12 @@ evaluated, or started over from its latest mmengine checkpoint.
 
 A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
 
-* ``name``, ``config``, ``seed``, ``model_dir``: the model, its config file, the
-  seed it ran with (None: the config's) and its work directory;
+* ``name``, ``config``, ``seed``, ``fold``, ``model_dir``: the model, its config file,
+  the seed it ran with (None: the config's), its cross-validation fold (None: no
+  folds) and its work directory;
 * ``status``: ``'trained'`` (training finished, not evaluated yet), ``'done'``,
-  ``'failed'`` (``error`` says why) or ``'missing'`` (no config);
+  ``'failed'`` (``error`` says why) or ``'missing'`` (no config); the grid also
+  returns ``'submitted'`` for a run handed to a job array and not waited for;
 * ``budget`` (``--budget-minutes`` only): ``minutes``, ``warmup_iters``,
   ``warmup_sec_per_iter`` and the ``iters`` they gave, fixed before training starts;
 * ``train``: ``iters``, ``batch_size``, ``sec_per_iter`` (median), ``wall_s``,
@@ -27,7 +29,9 @@ A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
   ``qualitative`` (the npz of predictions for the figure);
 * ``machine``: where the last phase ran (:func:`rleseg.benchmark.measure.machine_info`);
 * ``settings``: the ``iters``, ``budget_minutes``, ``curve_points``, ``seed``,
-  ``cfg_options`` and ``tta`` it ran with.
+  ``fold``, ``num_folds``, ``cfg_options`` and ``tta`` it ran with;
+* ``launch``: how the last phase was started: ``threads`` (torch threads),
+  ``cuda_visible_devices`` and ``slurm_job_id`` (None where not set).
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ STATUS_DONE = 'done'
 STATUS_TRAINED = 'trained'
 STATUS_FAILED = 'failed'
 STATUS_MISSING = 'missing'
+STATUS_SUBMITTED = 'submitted'
 
 
 def atomic_write_bytes(path: str, data: bytes) -> None:

@@ -9,9 +9,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, TextIO
 
-from .grid import BenchmarkSettings, run_models
-from .records import STATUS_DONE
-from .report import DatasetTable, group_by_dataset, summary_lines, write_reports
+from .grid import BenchmarkSettings, plan_runs, run_models
+from .launchers import LocalLauncher
+from .progress import Progress
+from .records import STATUS_DONE, STATUS_SUBMITTED
+from .report import (DatasetTable, group_by_dataset, summary_lines, work_dir_records,
+                     write_reports)
 from .suites import ModelSpec
 
 
@@ -26,8 +29,9 @@ class BenchmarkResult:
 
     @property
     def ok(self) -> bool:
-        """True when every model was evaluated."""
-        return all(r.get('status') == STATUS_DONE for r in self.records)
+        """True when every run was evaluated or (``--no-wait``) submitted."""
+        return all(r.get('status') in (STATUS_DONE, STATUS_SUBMITTED)
+                   for r in self.records)
 
 
 def ensure_demo_data(out: str = 'data') -> bool:
@@ -44,14 +48,22 @@ def ensure_demo_data(out: str = 'data') -> bool:
 
 
 def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
-                  stream: Optional[TextIO] = None, runner=None) -> BenchmarkResult:
+                  stream: Optional[TextIO] = None, runner=None, launcher=None,
+                  dry_run: bool = False) -> BenchmarkResult:
     """Run (or resume) the benchmark and write its report into ``settings.work_dir``.
 
     Args:
         models: the models, in table order.
         settings: shared settings.
         stream: where progress, tables and the summary are printed (stdout).
-        runner: how one model runs (default: a worker process per model).
+        runner: run each run in this process as ``runner(run) -> record`` (tests).
+        launcher: where the runs go (default: one local worker process at a time;
+            :mod:`rleseg.benchmark.launchers`).
+        dry_run: print the runs still to run and their commands; start nothing.
+
+    Returns:
+        The result; without tables when nothing was evaluated yet: a dry run, or runs
+        submitted without waiting (``status`` ``'submitted'``: a rerun collects them).
     """
     from .measure import machine_info
     from .plots import write_figures
@@ -62,10 +74,23 @@ def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
     header = (f'rleseg benchmark {settings.title}: {len(models)} models, work dir '
               f'{settings.work_dir}' + (' (DEMO SCALE)' if settings.demo else ''))
     stream.write(header + '\n')
-    if settings.demo and ensure_demo_data():
+    if settings.demo and not dry_run and ensure_demo_data():
         stream.write('generated the demo data under data/ (tools/prepare_data.py)\n')
-    records = run_models(models, settings, runner=runner, stream=stream)
-    tables = group_by_dataset(records)
+    launcher = launcher or LocalLauncher()
+    if dry_run:
+        records, pending = plan_runs(models, settings,
+                                     Progress(len(settings.grid(models)), stream))
+        stream.write('dry run, nothing started: ' + '\n'.join(launcher.describe(pending))
+                     + '\n')
+        return BenchmarkResult([records[i] for i in sorted(records)], [], [], [],
+                               time.time() - start)
+    records = run_models(models, settings, launcher=launcher, stream=stream, runner=runner)
+    submitted = [r for r in records if r.get('status') == STATUS_SUBMITTED]
+    if submitted:
+        stream.write(f'{len(submitted)} runs submitted, not waited for: run the same '
+                     'command again (or with --eval-only) to collect the table\n')
+        return BenchmarkResult(records, [], [], [], time.time() - start)
+    tables = group_by_dataset(work_dir_records(records, settings.work_dir))
     machine = machine_info()
     plain = dataclasses.asdict(settings)
     written = write_reports(tables, settings.work_dir, title=settings.title,

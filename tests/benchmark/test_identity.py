@@ -3,7 +3,7 @@ models of one table."""
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from rleseg.benchmark.worker import dataset_identity
+from rleseg.benchmark.identity import dataset_identity
 from rleseg.engine import load_config
 
 init_default_scope('mmseg')

@@ -70,10 +70,10 @@ def test_latency_of_a_video_model_counts_frames(monkeypatch):
 def test_progress_lines_without_a_terminal():
     stream = io.StringIO()
     progress = Progress(2, stream)
-    progress.start_model(0, 'unet_ipsc_tiny')
+    progress.start(0, 'unet_ipsc_tiny')
     for step in range(0, 101, 5):
-        progress.update('train', step, 100)
-    progress.finish_model('done')
+        progress.update(0, 'train', step, 100)
+    progress.finish(0, 'done')
     lines = stream.getvalue().splitlines()
     assert len(lines) == 6  # one per quarter (0..4) and the final line
     assert lines[0].startswith('[1/2] unet_ipsc_tiny: train 0/100')
@@ -110,7 +110,7 @@ def test_mask2former_configs_use_the_fallback_hook():
 
 
 def test_benchmark_evaluators_keep_video_and_panoptic_metrics():
-    from rleseg.benchmark.worker import benchmark_evaluators
+    from rleseg.benchmark.run_config import benchmark_evaluators
     assert benchmark_evaluators(dict(type='IoUMetric', ignore_index=7)) == dict(
         type='PerClassSegMetric', ignore_index=7)
     video = benchmark_evaluators(dict(type='VideoFrameMetric', merge='max',
