@@ -5,7 +5,7 @@ Layout under ``data_root``::
     images/img_N.tif      N = 1..50, no zero padding (sorted numerically)
     labels/img_N.tif      3-channel grey: ~0 water, ~128 anchor ice, ~255 frazil ice,
                           anti-aliased boundaries (thresholded, never compared for ==)
-    splits/{train_4,train_8,train_16,train_24,train_32,test}.txt
+    splits/{train_4,train_8,train_16,train_24,train_28,train_32,val,test}.txt
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class ARISDataset(SplitSegDataset):
     RELEASE = ARIS_RELEASE
     LABEL_FORMAT = 'grey_levels'
 
-    def __init__(self, ann_file: str = 'splits/train_32.txt', img_suffix: str = '.tif',
+    def __init__(self, ann_file: str = 'splits/train_28.txt', img_suffix: str = '.tif',
                  seg_map_suffix: str = '.tif', img_dir: str = 'images',
                  label_dir: str = 'labels',
                  grey_thresholds: Sequence[int] = ARIS_THRESHOLDS, **kwargs) -> None:

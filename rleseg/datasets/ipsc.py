@@ -5,7 +5,7 @@ Layout under ``data_root``::
     <sequence>/imageNNN.jpg                 sequence = roi_x1_y1_x2_y2 | all_frames_roi_...
     <sequence>/masks/imageNNN.png           palette PNG: 0 background, 1 ipsc, 2 diff
     <sequence>/annotations/imageNNN.xml     VOC XML: class, track id, polygon
-    splits/{test,train_early,train_late}.txt
+    splits/{test,val,train_early,train_late}.txt
 
 Frames are indexed by sorted position in their sequence (raw numbers have gaps).
 When ``masks/`` lacks a frame the mask is rasterised from its XML.
@@ -32,7 +32,7 @@ class IPSCDataset(SplitSegDataset):
 
     Args:
         ann_file: split file under ``data_root`` (``splits/test.txt``,
-            ``splits/train_early.txt``, ``splits/train_late.txt``).
+            ``splits/val.txt``, ``splits/train_early.txt``, ``splits/train_late.txt``).
         img_suffix: image suffix (``.jpg``).
         seg_map_suffix: mask suffix (``.png``).
         mask_dir / xml_dir: per-sequence folders of masks and XML annotations.

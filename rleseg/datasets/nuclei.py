@@ -9,16 +9,18 @@ image and its uint16 instance ids (0 = background).
 :func:`prepare_nuclei` writes mmseg's plain folder layout (read by
 :class:`~rleseg.datasets.FolderSegDataset`)::
 
-    <out>/img_dir/{train,test}/nuclei_rR_cC.png    8-bit grey image crop
-    <out>/ann_dir/{train,test}/nuclei_rR_cC.png    palette PNG: 0 background, 1 nucleus
-    <out>/inst_dir/{train,test}/nuclei_rR_cC.png   16-bit grey: 0 none, 1..K nuclei
-    <out>/README.md                                origin and licence
+    <out>/img_dir/{train,val,test}/nuclei_rR_cC.png    8-bit grey image crop
+    <out>/ann_dir/{train,val,test}/nuclei_rR_cC.png    palette PNG: 0 background, 1 nucleus
+    <out>/inst_dir/{train,val,test}/nuclei_rR_cC.png   16-bit grey: 0 none, 1..K nuclei
+    <out>/README.md                                    origin and licence
 
 * **Crops**: a 4 x 8 grid of whole, non-overlapping 64 x 64 crops (``R`` = row 0..3,
   ``C`` = column 0..7; 32 crops).
-* **Split** (fixed): test = the 8 crops with ``R == C mod 4`` (a diagonal pattern: one
-  crop per column, two per row, spread over the whole image), train = the other 24.
-  No crop is in both; crops never overlap.
+* **Split** (fixed, by position): test = the 8 crops with ``R == C mod 4`` (a diagonal
+  pattern: one crop per column, two per row, spread over the whole image); val = the 8
+  crops with ``R == (C + 2) mod 4`` (the same pattern shifted by two rows, so validation
+  covers the image as evenly as test); train = the other 16. No crop is in two splits;
+  crops never overlap. Settings are chosen on val; test is only reported.
 * **Intensity**: one percentile scaling for the whole image, the same for every crop:
   ``v8 = round(255 * clip((v - p1) / (p99.8 - p1), 0, 1))`` with ``p1`` / ``p99.8``
   the 1st / 99.8th percentiles of the whole uint16 image (stardist's usual
@@ -53,7 +55,7 @@ NUCLEI_CROP = 64
 NUCLEI_PERCENTILES = (1.0, 99.8)
 #: Folders of the mmseg plain layout: image, semantic label, instance map.
 NUCLEI_DIRS = dict(img_path='img_dir', seg_map_path='ann_dir', inst_map_path='inst_dir')
-NUCLEI_SPLITS = ('train', 'test')
+NUCLEI_SPLITS = ('train', 'val', 'test')
 
 
 def crop_name(row: int, col: int) -> str:
@@ -62,8 +64,11 @@ def crop_name(row: int, col: int) -> str:
 
 
 def nuclei_split(row: int, col: int, rows: int = 4) -> str:
-    """``'test'`` for the diagonal crops ``row == col mod rows``, else ``'train'``."""
-    return 'test' if row == col % rows else 'train'
+    """``'test'`` for the diagonal crops ``row == col mod rows``, ``'val'`` for the
+    shifted diagonal ``row == (col + rows // 2) mod rows``, else ``'train'``."""
+    if row == col % rows:
+        return 'test'
+    return 'val' if row == (col + rows // 2) % rows else 'train'
 
 
 def read_nuclei_source(asset_dir: str = NUCLEI_ASSETS) -> tuple[np.ndarray, np.ndarray]:

@@ -41,9 +41,9 @@ def prepare_demo(out: str = 'data', seed: int = 0, overwrite: bool = False) -> d
 def prepare_splits(dataset: str, root: str, overwrite: bool = False) -> dict[str, int]:
     """Write the paper's split files of a real download under ``<root>/splits``.
 
-    IPSC: every sequence must have 127 frames (test 0-15, train_early 16-53,
-    train_late 54-126 by sorted frame index). ARIS: train_{4,8,16,24,32} = the
-    first N images in numeric order, test = images 33-50.
+    IPSC: every sequence must have 127 frames (test 0-15, val 16-27, train_early
+    28-53, train_late 54-126 by sorted frame index). ARIS: train_{4,8,16,24,28,32} =
+    the first N images in numeric order, val = images 29-32, test = images 33-50.
 
     Returns:
         ``{split name: number of items}``.

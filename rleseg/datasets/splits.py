@@ -7,11 +7,17 @@ models (UNet, DeepLabV3+, Mask2Former, Pix2Seq) see identical item lists.
 * IPSC item: ``<sequence>/<frame stem>``, e.g. ``roi_1_2_3_4/image146``.
   Frames are indexed by their *sorted* position within the sequence (raw frame
   numbers have gaps); splits are half-open ranges of that index, the same for
-  every sequence (paper: test 0-15, early-stage train 16-53, late-stage
-  train 54-126).
+  every sequence: the paper's test 0-15 and late-stage train 54-126; validation
+  16-27, carved out of the start of the paper's early-stage range, which keeps
+  28-53 (paper 16-53).
 * ARIS item: ``img_N``; images are sorted numerically (``img_2`` before
-  ``img_10``); splits are ranges of that order (paper: train on the first
-  4/8/16/24/32, test on images 33-50, i.e. sorted positions 32-49).
+  ``img_10``); splits are ranges of that order: the paper's train on the first
+  4/8/16/24/32 and test on images 33-50 (sorted positions 32-49); validation =
+  images 29-32, so ``train_28`` (the first 28) is the largest training split
+  disjoint from it (``train_32`` overlaps it: the paper's protocol had no
+  validation split).
+
+Every split is disjoint from ``test`` and ``val`` except ``train_32``.
 
 Pure python; no OpenMMLab imports.
 """
@@ -23,14 +29,17 @@ from typing import Mapping, Optional, Sequence
 
 from .errors import DataError
 
-#: Paper split of every IPSC sequence, half-open ranges of the sorted frame index.
+#: Split of every IPSC sequence, half-open ranges of the sorted frame index: the paper's
+#: test and late-stage train, validation from the start of its early-stage range.
 IPSC_PAPER_SPLITS: dict[str, tuple[int, int]] = {
-    'test': (0, 16), 'train_early': (16, 54), 'train_late': (54, 127)}
+    'test': (0, 16), 'val': (16, 28), 'train_early': (28, 54), 'train_late': (54, 127)}
 #: Frames per real IPSC sequence.
 IPSC_FRAMES_PER_SEQUENCE = 127
-#: Paper split of ARIS, half-open ranges of the numerically sorted image list.
+#: Split of ARIS, half-open ranges of the numerically sorted image list: the paper's
+#: train_N and test, validation = images 29-32 (``train_28`` is disjoint from it).
 ARIS_PAPER_SPLITS: dict[str, tuple[int, int]] = {
-    **{f'train_{n}': (0, n) for n in (4, 8, 16, 24, 32)}, 'test': (32, 50)}
+    **{f'train_{n}': (0, n) for n in (4, 8, 16, 24, 28, 32)}, 'val': (28, 32),
+    'test': (32, 50)}
 
 IPSC_SEQUENCE_PATTERN = re.compile(r'^(all_frames_)?roi_\d+_\d+_\d+_\d+$')
 IPSC_LAYOUT = ('<root>/<roi_x1_y1_x2_y2>/imageNNN.jpg with masks/imageNNN.png '

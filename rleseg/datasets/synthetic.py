@@ -44,10 +44,11 @@ def is_generated(root: Optional[str]) -> bool:
     return bool(root) and os.path.isfile(os.path.join(root, GENERATED_MARKER))
 
 
-#: Demo IPSC split: the paper's rule (test = the first frames of every sequence,
-#: then early-stage train, then late-stage train) scaled to 24-frame sequences.
+#: Demo IPSC split: the rule of :data:`~rleseg.datasets.IPSC_PAPER_SPLITS` (test = the
+#: first frames of every sequence, then validation, early-stage and late-stage train)
+#: scaled to 24-frame sequences.
 DEMO_IPSC_SPLITS: dict[str, tuple[int, int]] = {
-    'test': (0, 4), 'train_early': (4, 12), 'train_late': (12, 24)}
+    'test': (0, 4), 'val': (4, 8), 'train_early': (8, 12), 'train_late': (12, 24)}
 #: (H, W) of the demo sequences (sizes vary, like the real ROIs).
 DEMO_IPSC_SIZES: tuple[tuple[int, int], ...] = ((64, 96), (96, 64), (80, 80))
 #: (H, W) choices of the demo ARIS images.

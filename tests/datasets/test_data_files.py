@@ -74,9 +74,11 @@ def test_natural_sort_and_split_files(tmp_path):
 
 
 def test_paper_split_rules():
-    assert IPSC_PAPER_SPLITS == {'test': (0, 16), 'train_early': (16, 54),
+    # the papers' test and training ranges; validation carved out of training data
+    assert IPSC_PAPER_SPLITS == {'test': (0, 16), 'val': (16, 28), 'train_early': (28, 54),
                                  'train_late': (54, 127)}
     assert ARIS_PAPER_SPLITS['test'] == (32, 50) and ARIS_PAPER_SPLITS['train_24'] == (0, 24)
+    assert ARIS_PAPER_SPLITS['val'] == (28, 32) and ARIS_PAPER_SPLITS['train_28'] == (0, 28)
 
 
 def test_ipsc_layout_and_split_by_sorted_frame_index(ipsc_root):

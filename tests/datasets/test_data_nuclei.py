@@ -49,13 +49,16 @@ def test_assets_ship_with_their_origin_and_licence():
 
 def test_32_whole_crops_with_the_documented_split(nuclei):
     root, splits = nuclei['root'], nuclei['splits']
-    assert {k: len(v) for k, v in splits.items()} == {'train': 24, 'test': 8}
-    assert not set(splits['train']) & set(splits['test'])
+    assert {k: len(v) for k, v in splits.items()} == {'train': 16, 'val': 8, 'test': 8}
     cells = [_grid(s) for v in splits.values() for s in v]
+    # every crop in exactly one split
     assert sorted(cells) == [(r, c) for r in range(4) for c in range(8)]
-    # test = the diagonal crops row == col mod 4: one per column, two per row
+    # test = the diagonal crops row == col mod 4: one per column, two per row; val = the
+    # diagonal shifted by two rows, the same spread over the image
     assert sorted(_grid(s) for s in splits['test']) == sorted(
         (c % 4, c) for c in range(8))
+    assert sorted(_grid(s) for s in splits['val']) == sorted(
+        ((c + 2) % 4, c) for c in range(8))
     for split, stems in splits.items():
         for folder in NUCLEI_DIRS.values():
             names = sorted(os.listdir(os.path.join(root, folder, split)))
@@ -107,6 +110,21 @@ def test_prepare_is_deterministic_and_refuses_stray_files(nuclei, tmp_path):
     assert not stray.exists()
 
 
+def test_prepare_moves_crops_of_an_older_split_without_asking(nuclei, tmp_path):
+    """Data written with the former train / test split (no val) is rewritten in place:
+    a crop left in the folder of its old split is rleseg's own, not a stray file."""
+    root = tmp_path / 'nuclei'
+    prepare_nuclei(str(root))
+    stem = nuclei['splits']['val'][0]
+    for folder in NUCLEI_DIRS.values():
+        os.replace(root / folder / 'val' / f'{stem}.png', root / folder / 'train' / f'{stem}.png')
+    again = prepare_nuclei(str(root))
+    assert stem in again['splits']['val']
+    for folder in NUCLEI_DIRS.values():
+        assert (root / folder / 'val' / f'{stem}.png').is_file()
+        assert not (root / folder / 'train' / f'{stem}.png').exists()
+
+
 def test_prepare_data_tool_writes_nuclei(tmp_path, capsys):
     sys.path.insert(0, str(REPO / 'tools'))
     try:
@@ -114,7 +132,7 @@ def test_prepare_data_tool_writes_nuclei(tmp_path, capsys):
     finally:
         sys.path.remove(str(REPO / 'tools'))
     assert main(['--out', str(tmp_path)]) == 0
-    assert 'train 24' in capsys.readouterr().out
+    assert 'train 16' in capsys.readouterr().out
     assert len(os.listdir(tmp_path / 'nuclei' / 'img_dir' / 'test')) == 8
     assert (tmp_path / 'ipsc_demo').is_dir() and (tmp_path / 'aris_demo').is_dir()
 
@@ -124,14 +142,15 @@ def test_nuclei_config_reads_the_split_with_instances(nuclei):
                           import_custom_modules=False)
     assert cfg.train_dataloader.dataset.data_root == 'data/nuclei'
     datasets = {}
-    for key in ('train_dataloader', 'test_dataloader'):
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         ds_cfg = dict(cfg[key].dataset, data_root=nuclei['root'], check_items='full')
         datasets[key] = DATASETS.build(ds_cfg)
-    train, test = datasets['train_dataloader'], datasets['test_dataloader']
-    assert len(train) == 24 and len(test) == 8
+    train, val, test = (datasets[f'{k}_dataloader'] for k in ('train', 'val', 'test'))
+    assert len(train) == 16 and len(val) == 8 and len(test) == 8
     assert test.metainfo['classes'] == NUCLEI_CLASSES
-    assert sorted(test.get_data_info(i)['item'] for i in range(8)) == sorted(
-        nuclei['splits']['test'])
+    for split, dataset in (('val', val), ('test', test)):
+        assert sorted(dataset.get_data_info(i)['item'] for i in range(8)) == sorted(
+            nuclei['splits'][split])
     sample = train[0]['data_samples']
     assert tuple(train[0]['inputs'].shape) == (3, CROP, CROP)
     assert set(np.unique(sample.gt_sem_seg.data.numpy())) <= {0, 1}

@@ -1,10 +1,12 @@
 # IPSC (iPSC time-lapse microscopy, arXiv 2305.14575) as released by its authors, at
 # paper scale. Layout under data_root (see rleseg/datasets/ipsc.py):
 #   <roi_x1_y1_x2_y2>/imageNNN.jpg, masks/imageNNN.png (palette 0/1/2) or
-#   annotations/imageNNN.xml; splits/{test,train_early,train_late}.txt, written once by
-#   `python tools/prepare_data.py splits ipsc --root data/ipsc`.
-# Paper split by sorted frame index of every sequence: test 0-15, early-stage train
-# 16-53, late-stage train 54-126. Every model config of IPSC reads these split files.
+#   annotations/imageNNN.xml; splits/{test,val,train_early,train_late}.txt, written once
+#   by `python tools/prepare_data.py splits ipsc --root data/ipsc`.
+# Split by sorted frame index of every sequence: the paper's test 0-15 and late-stage
+# train 54-126; validation 16-27, taken from the start of the paper's early-stage
+# training range (train_early keeps 28-53). Settings are chosen on val, test is only
+# reported. Every model config of IPSC reads these split files.
 #
 # Geometry (docs/tokenizer.md): every frame is resized to image_size (R x R),
 # training takes one patch_size (P) window from a grid whose steps are drawn from
@@ -18,6 +20,7 @@
 dataset_type = 'IPSCDataset'
 data_root = 'data/ipsc'
 train_split = 'splits/train_late.txt'     # or 'splits/train_early.txt'
+val_split = 'splits/val.txt'
 test_split = 'splits/test.txt'
 num_classes = 3                           # background, ipsc, diff
 image_size = (1280, 1280)                 # R x R (w, h); frames are 1700x900 .. 4333x3833
@@ -50,9 +53,13 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1, num_workers=4, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file=val_split,
+                 frames_per_sequence=frames_per_sequence, pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=1, num_workers=4, persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, ann_file=test_split,
                  frames_per_sequence=frames_per_sequence, pipeline=test_pipeline))
-test_dataloader = val_dataloader
 # The paper's per-class recall / precision / Dice / IoU, the same for every model.
 val_evaluator = dict(type='PerClassSegMetric')
 test_evaluator = val_evaluator

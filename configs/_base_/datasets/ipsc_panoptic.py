@@ -19,6 +19,6 @@ test_pipeline = _base_.test_pipeline[:1] + [
 
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 val_evaluator = [dict(type='PerClassSegMetric'), dict(type='PanopticQualityMetric')]
 test_evaluator = val_evaluator

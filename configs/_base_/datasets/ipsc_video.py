@@ -42,9 +42,14 @@ val_dataloader = dict(dataset=dict(
     _delete_=True, type='VideoWindowDataset', window=window, stride=test_stride,
     static=static, pipeline=test_pipeline,
     dataset=dict(type=_base_.dataset_type, data_root=_base_.data_root,
+                 ann_file=_base_.val_split,
+                 frames_per_sequence=_base_.frames_per_sequence)))
+test_dataloader = dict(dataset=dict(
+    _delete_=True, type='VideoWindowDataset', window=window, stride=test_stride,
+    static=static, pipeline=test_pipeline,
+    dataset=dict(type=_base_.dataset_type, data_root=_base_.data_root,
                  ann_file=_base_.test_split,
                  frames_per_sequence=_base_.frames_per_sequence)))
-test_dataloader = val_dataloader
 # Every test frame is scored once at full resolution (overlapping window predictions
 # merged by mode), by the per-class metric.
 val_evaluator = dict(

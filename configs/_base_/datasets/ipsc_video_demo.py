@@ -1,6 +1,7 @@
 # IPSC video windows on the generated demo data (data/ipsc_demo, see ipsc_demo.py):
 # windows of 4 frames resized to 64x64; train = train_late frames 12-23 with stride 1
-# (27 windows), test = frames 0-3 with stride 4 (3 windows, one per sequence).
+# (27 windows), val = frames 4-7 and test = frames 0-3, each with stride 4 (3 windows, one
+# per sequence).
 _base_ = ['./ipsc_video.py']
 
 data_root = 'data/ipsc_demo'
@@ -29,4 +30,7 @@ val_dataloader = dict(
     num_workers=0, persistent_workers=False,
     dataset=dict(window=window, stride=test_stride, pipeline=test_pipeline,
                  dataset=dict(data_root=data_root, frames_per_sequence=None)))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(window=window, stride=test_stride, pipeline=test_pipeline,
+                 dataset=dict(data_root=data_root, frames_per_sequence=None)))

@@ -3,9 +3,11 @@
 # stardist/data/images/img2d.tif and mask2d.tif in the stardist 0.9.2 wheel; stardist
 # BSD-3-Clause, image from BBBC038, CC0). `python tools/prepare_data.py` writes data/nuclei
 # in mmseg's plain folder layout (see folder.py and rleseg/datasets/nuclei.py): 32 whole,
-# non-overlapping 64 x 64 crops of the 256 x 512 image, fixed split train 24 / test 8
-# (test = the diagonal crops, row == column mod 4), 8-bit images (percentiles 1 / 99.8 of
-# the whole image), labels 0 background / 1 nucleus, per-crop instance ids in inst_dir.
+# non-overlapping 64 x 64 crops of the 256 x 512 image, fixed split by position: train 16 /
+# val 8 / test 8 (test = the diagonal crops, row == column mod 4; val = the diagonal shifted
+# by two rows, row == (column + 2) mod 4), 8-bit images (percentiles 1 / 99.8 of the whole
+# image), labels 0 background / 1 nucleus, per-crop instance ids in inst_dir. Settings
+# are chosen on val (learning curves, --select); test is only reported.
 # Crops are used whole (64 x 64, no resizing). Every paradigm trains with the same
 # augmentation, train_pipeline_strong below (its effect on each paradigm, 3 seeds x 1,500
 # iterations, is in the README); train_pipeline (flips only) is what the p2s-ablation
@@ -19,6 +21,8 @@ num_classes = 2
 image_size = (64, 64)
 train_prefix = dict(img_path='img_dir/train', seg_map_path='ann_dir/train',
                     inst_map_path='inst_dir/train')
+val_prefix = dict(img_path='img_dir/val', seg_map_path='ann_dir/val',
+                  inst_map_path='inst_dir/val')
 test_prefix = dict(img_path='img_dir/test', seg_map_path='ann_dir/test',
                    inst_map_path='inst_dir/test')
 
@@ -34,5 +38,7 @@ train_dataloader = dict(
                  pipeline=train_pipeline_strong))
 val_dataloader = dict(
     num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, data_prefix=val_prefix, metainfo=metainfo))
+test_dataloader = dict(
+    num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, data_prefix=test_prefix, metainfo=metainfo))
-test_dataloader = val_dataloader
