@@ -1,6 +1,7 @@
 """Train a segmentor: ``python tools/train.py CONFIG [options]`` (mmseg's options)."""
 import argparse
 
+from rleseg.datasets.split_overlap import check_split_overlap
 from rleseg.engine import (add_config_arguments, add_debug_argument, add_launcher_arguments,
                            apply_train_options, build_runner, load_config,
                            parse_tool_args, user_errors)
@@ -28,6 +29,7 @@ def main() -> None:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
                           tuple(args.trust_checkpoint))
         apply_train_options(cfg, resume=args.resume, amp=args.amp)
+        check_split_overlap(cfg)
         runner = build_runner(cfg)
         runner.train()
 

@@ -9,6 +9,9 @@
   items; the real HeLa time-lapse (:func:`prepare_hela_video`) is one.
 * :class:`VideoWindowDataset`: N-frame windows over a sequence dataset.
 * :class:`PatchDataset`: every patch of every image, each recording its box.
+* :class:`FoldDataset`, :func:`fold_dataset_cfgs`: K-fold cross-validation over a
+  config's training items; :func:`check_split_overlap` refuses configs whose train /
+  val / test splits share items.
 * :func:`generate_ipsc`, :func:`generate_aris`: the embedded demo data.
 * :func:`stitch_patches`, :func:`stitch_windows`: merge patch / window
   predictions back into full images / frames (pure numpy).
@@ -18,10 +21,12 @@ from .aris import ARISDataset
 from .base import SplitSegDataset
 from .errors import DataError
 from .folder import FolderSegDataset
+from .folds import FoldDataset, fold_dataset_cfgs
 from .hela import prepare_hela_video
 from .ipsc import IPSCDataset
 from .nuclei import NUCLEI_CLASSES, NUCLEI_PALETTE, prepare_nuclei
 from .patching import extract_patch, patch_boxes, stitch_patches, stitch_windows
+from .split_overlap import check_split_overlap
 from .splits import (ARIS_PAPER_SPLITS, IPSC_PAPER_SPLITS, read_split_file,
                      write_split_files)
 from .synthetic import DEMO_IPSC_SPLITS, generate_aris, generate_ipsc, is_generated
@@ -33,5 +38,6 @@ __all__ = [
     'VideoFolderDataset', 'prepare_hela_video',
     'DataError', 'generate_ipsc', 'generate_aris', 'stitch_patches', 'stitch_windows',
     'patch_boxes', 'extract_patch', 'read_split_file', 'write_split_files',
-    'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS', 'is_generated'
+    'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS', 'is_generated',
+    'FoldDataset', 'fold_dataset_cfgs', 'check_split_overlap'
 ]
