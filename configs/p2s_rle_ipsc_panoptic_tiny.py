@@ -6,7 +6,7 @@
 # and even perfect tokens score PQ ~45), 2-D starts, L = 256. Prediction: semantic map,
 # instance map, instances scored by their class-token probability. Scored by the per-class
 # metric and by PQ / SQ / RQ (IoU > 0.5).
-_base_ = ['./_base_/models/p2s_rle_tiny.py', './_base_/datasets/ipsc_panoptic_demo.py',
+_base_ = ['./_base_/models/p2s_rle_tiny_2d.py', './_base_/datasets/ipsc_panoptic_demo.py',
           './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
 model = dict(
     type='Pix2SeqPanopticSegmentor', score_thr=0.0,

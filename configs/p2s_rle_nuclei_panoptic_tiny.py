@@ -1,6 +1,6 @@
 # Instance-wise Pix2Seq tokens on the real nuclei crops (panoptic: every nucleus is a
 # group of runs; data/nuclei inst_dir): PQ against Mask2Former / UNet components.
-_base_ = ['./_base_/models/p2s_rle_tiny.py', './_base_/datasets/nuclei_panoptic.py',
+_base_ = ['./_base_/models/p2s_rle_tiny_2d.py', './_base_/datasets/nuclei_panoptic.py',
           './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
 model = dict(
     type='Pix2SeqPanopticSegmentor', score_thr=0.0,

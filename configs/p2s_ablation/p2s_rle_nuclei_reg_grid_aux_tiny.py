@@ -1,3 +1,6 @@
-# Ablation, levers a + c on top of e: mask-grid memory and the encoder auxiliary head.
-_base_ = ['./p2s_rle_nuclei_reg_aux_tiny.py']
-model = dict(memory_size='mask')
+# Ablation, levers a + c on top of e: mask-grid memory and the FCN auxiliary head on the
+# encoder output (weight 0.4, never run at inference).
+_base_ = ['./p2s_rle_nuclei_plain_tiny.py', '../_base_/models/p2s_aux_fcn_head.py']
+model = dict(encoder=_base_.regularised, decoder=_base_.regularised, memory_size='mask',
+             auxiliary_input='encoder',
+             auxiliary_head=dict(_base_.p2s_aux_fcn_head, num_classes=_base_.num_classes))

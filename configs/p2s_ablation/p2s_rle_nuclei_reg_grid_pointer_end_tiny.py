@@ -1,4 +1,7 @@
-# Ablation, lever d, lengths too: flat starts scored against their memory cell, and each
-# run length scored against the memory cell where the run would end (length_pointer).
-_base_ = ['./p2s_rle_nuclei_reg_grid_pointer_flat_tiny.py']
-model = dict(length_pointer=True)
+# Ablation, lever d, lengths too (reg_grid_pointer_flat + length_pointer): flat starts
+# scored against their memory cell, and each run length scored against the memory cell
+# where the run would end.
+_base_ = ['./p2s_rle_nuclei_plain_tiny.py']
+model = dict(encoder=_base_.regularised, decoder=_base_.regularised, memory_size='mask',
+             coordinate_embed='init', coordinate_pointer=True, length_pointer=True,
+             tokenizer=dict(starts='flat'))
