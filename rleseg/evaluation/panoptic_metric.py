@@ -33,10 +33,10 @@ from mmengine.logging import print_log
 from mmseg.registry import METRICS
 from tabulate import tabulate
 
+from rleseg.tokenizers import INSTANCE_OFFSET
+
 from .per_class_metric import class_key
 
-#: mmdet's panoptic id encoding: ``class + instance_id * INSTANCE_OFFSET``.
-INSTANCE_OFFSET = 1000
 #: Rows of the per-class count array of :func:`panoptic_counts`.
 COUNT_FIELDS = ('tp', 'fp', 'fn', 'iou_sum')
 PQ_NAMES = ('PQ', 'SQ', 'RQ')

@@ -17,7 +17,7 @@ from typing import Callable, Dict, Iterable, List, Tuple
 import torch
 from torch import nn
 
-from rleseg.models.segmentor import unpadded_length
+from rleseg.tokenizers import unpadded_length
 
 #: Name of the end-of-sequence row, after the layout's fields.
 EOS_FIELD = 'eos'

@@ -18,8 +18,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from rleseg.evaluation.panoptic_metric import INSTANCE_OFFSET
-from rleseg.tokenizers import PanopticPrediction, PanopticRLETokenizer
+from rleseg.tokenizers import INSTANCE_OFFSET, PanopticPrediction, PanopticRLETokenizer
 
 from .panoptic_grammar import GroupGrammar
 from .segmentor import Pix2SeqSegmentor, restore_original

@@ -22,7 +22,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor, nn
 
-from rleseg.tokenizers import VocabLayout, build_tokenizer
+from rleseg.tokenizers import VocabLayout, build_tokenizer, unpadded_length
 
 from .aux_head import auxiliary_inputs, auxiliary_losses, build_auxiliary_head
 from .coordinates import (apply_coordinate_embed, apply_coordinate_pointer,
@@ -58,14 +58,6 @@ DEFAULT_LOSS = dict(
     trim_padding=True,       # drop all-PAD target columns of the batch (no change in grads
                              # of real tokens; PAD-after-EOS is never generated)
 )
-
-
-def unpadded_length(tokens: Tensor, pad_id: int) -> int:
-    """Columns of a teacher-forcing batch (B, L) that matter: the longest non-PAD
-    prefix + 1 (its last target is PAD), at least 2 and at most L. Dropping the rest
-    changes no prediction of the causal decoder."""
-    keep = int((tokens != pad_id).sum(dim=1).max()) + 1
-    return max(2, min(keep, tokens.shape[1]))
 
 
 #: Axes of a (..., H, W) map that each mmcv ``RandomFlip`` direction reverses.

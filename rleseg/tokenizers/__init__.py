@@ -38,11 +38,11 @@ B masks / sequences in one vectorised call (use them for many small masks).
 from typing import Mapping, Union
 
 from .masks import remap_labels, subsample, upsample
-from .panoptic import PanopticPrediction, PanopticRLETokenizer
+from .panoptic import INSTANCE_OFFSET, PanopticPrediction, PanopticRLETokenizer
 from .runs import (Runs, extract_runs, flatten, grid_of_runs, paint_runs, runs_of_grid,
                    split_runs, unflatten)
 from .semantic import RLETokenizer
-from .sequence import DecodeReport, EncodedBatch, EncodedSequence
+from .sequence import DecodeReport, EncodedBatch, EncodedSequence, unpadded_length
 from .stats import dataset_stats, scheme_token_counts, sequence_stats
 from .video import VideoRLETokenizer
 from .vocab import FIELD_BASE, SPECIAL_TOKENS, TASKS, VocabLayout
@@ -89,5 +89,5 @@ __all__ = [
     'DecodeReport', 'EncodedSequence', 'EncodedBatch', 'Runs', 'extract_runs', 'split_runs',
     'paint_runs', 'flatten', 'unflatten', 'runs_of_grid', 'grid_of_runs', 'subsample', 'upsample',
     'remap_labels', 'sequence_stats', 'dataset_stats', 'scheme_token_counts',
-    'FIELD_BASE', 'SPECIAL_TOKENS', 'TASKS'
+    'FIELD_BASE', 'SPECIAL_TOKENS', 'TASKS', 'INSTANCE_OFFSET', 'unpadded_length'
 ]

@@ -28,6 +28,10 @@ from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, find_windows
                        frame_batch, make_sequence)
 
 
+#: mmdet's panoptic id encoding of a pixel: ``class + instance_id * INSTANCE_OFFSET``.
+INSTANCE_OFFSET = 1000
+
+
 @dataclass
 class PanopticPrediction:
     """Decoded panoptic sequence.

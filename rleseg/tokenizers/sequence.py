@@ -198,6 +198,15 @@ class Framed:
         return make_reports(self.counts, self.batch)
 
 
+def unpadded_length(tokens, pad_id: int) -> int:
+    """Columns of a teacher-forcing batch (B, L) that matter: the longest non-PAD
+    prefix + 1 (its last target is PAD), at least 2 and at most L. Dropping the rest
+    changes no prediction of a causal decoder. ``tokens``: a (B, L) integer numpy array
+    or torch tensor."""
+    keep = int((tokens != pad_id).sum(1).max()) + 1
+    return max(2, min(keep, tokens.shape[1]))
+
+
 def make_reports(counts: Dict[str, np.ndarray], batch: int) -> List[DecodeReport]:
     """DecodeReport field -> (B,) int counts  ->  B :class:`DecodeReport` (missing: 0)."""
     zeros = [0] * batch
