@@ -6,7 +6,10 @@ the final evaluation) at ``K - 1`` evenly spaced iterations; the benchmark adds 
 final validation score as the K-th point. Every point names its split
 (``split='val'``), so budgets chosen on a curve are chosen on validation; the test
 split is never scored during training. A config without a validation split gets no
-curve (the record's ``eval.val`` is None and the log says why). Evaluating
+curve (the record's ``eval.val`` is None and the log says why). The weights at each
+point are kept (``curve_iter_<n>.pth``, the point's ``checkpoint``), so that a
+checkpoint chosen on validation (:mod:`rleseg.benchmark.selection`) can be scored on
+the test split afterwards. Evaluating
 leaves training untouched: the random states (Python, numpy, torch, CUDA) are restored
 afterwards, so a run with curve points trains the same weights as a run without.
 
@@ -16,6 +19,7 @@ checkpoint: a resumed run continues the curve of the checkpoint it resumed from.
 """
 from __future__ import annotations
 
+import os.path as osp
 import random
 import time
 from typing import Any, Dict, List, Sequence
@@ -29,6 +33,8 @@ from .validation import SPLIT_TEST, SPLIT_VAL, ValidationSplit
 #: Metrics kept per curve point (those a model reports).
 CURVE_METRICS = ('mDice', 'mIoU', 'mRecall', 'mPrecision', 'PQ')
 CURVE_KEY = 'rleseg_curve'
+#: File name of the weights kept at a curve point (``n``: iterations trained).
+CURVE_CHECKPOINT = 'curve_iter_{}.pth'
 SECONDS_KEY = 'rleseg_train_seconds'
 
 
@@ -95,13 +101,17 @@ class LearningCurveHook(Hook):
         iterations: iteration counts after which to score (the final one is left to
             the caller's own evaluation, see :func:`curve_iterations`).
         split: the validation split of the run.
+        keep_checkpoints: save the weights (no optimizer state) at every point into
+            the run's work directory (:data:`CURVE_CHECKPOINT`).
     """
 
     priority = 'LOW'
 
-    def __init__(self, iterations: Sequence[int], split: ValidationSplit) -> None:
+    def __init__(self, iterations: Sequence[int], split: ValidationSplit,
+                 keep_checkpoints: bool = True) -> None:
         self.iterations = set(int(i) for i in iterations)
         self.split = split
+        self.keep_checkpoints = keep_checkpoints
         self._last = 0.0
 
     def before_train(self, runner) -> None:
@@ -121,10 +131,16 @@ class LearningCurveHook(Hook):
         if done in self.iterations and done < runner.max_iters:
             with _PreservedRandomState():
                 metrics = evaluate(runner.model, *self.split.build(runner))
-            points = list(hub.get_info(CURVE_KEY, []))
-            points.append(dict(iter=done, train_s=seconds, split=SPLIT_VAL,
-                               **curve_metrics(metrics)))
+            point = dict(iter=done, train_s=seconds, split=SPLIT_VAL,
+                         **curve_metrics(metrics))
+            if self.keep_checkpoints:
+                name = CURVE_CHECKPOINT.format(done)
+                point['checkpoint'] = osp.join(osp.abspath(runner.work_dir), name)
+            points = list(hub.get_info(CURVE_KEY, [])) + [point]
             hub.update_info(CURVE_KEY, points)
+            if self.keep_checkpoints:
+                runner.save_checkpoint(runner.work_dir, name, save_optimizer=False,
+                                       save_param_scheduler=False, by_epoch=False)
             runner.logger.info(f'learning curve (val) at iteration {done}: '
                                + ', '.join(f'{k} {v:.2f}' for k, v in points[-1].items()
                                            if k in CURVE_METRICS))
