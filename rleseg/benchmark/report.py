@@ -323,6 +323,12 @@ class DatasetTable:
                         disable_numparse=True,
                         colalign=['left'] + ['right'] * (len(columns) - 1))
 
+    def console(self) -> str:
+        """The table for the terminal: the compared columns, at most 120 characters
+        wide (:mod:`rleseg.benchmark.console`; the files keep :meth:`markdown`)."""
+        from .console import console_table
+        return console_table(self.rows())
+
     def notes(self) -> List[str]:
         """One line per model that is not in the table with numbers, saying why."""
         return [f"{r['name']}" + (f" fold {r['fold']}" if r.get('fold') is not None

@@ -100,7 +100,7 @@ def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
     summary = summary_lines(tables, settings.demo, machine)
     for table in tables:
         stream.write(f'\n## {table.label}' + (' (DEMO SCALE)' if settings.demo else '')
-                     + '\n\n' + table.markdown() + '\n'
+                     + '\n\n' + table.console() + '\n'
                      + ''.join(f'- not evaluated: {note}\n' for note in table.notes()))
     wall = time.time() - start
     stream.write('\nSummary\n' + ''.join(f'- {line}\n' for line in summary))
