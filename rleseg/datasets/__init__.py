@@ -4,7 +4,8 @@
   from split files under ``data_root/splits`` shared by every model config.
 * :class:`FolderSegDataset`: mmseg's plain folder layout (``img_dir`` / ``ann_dir``,
   optional split file and instance maps), classes and palette from the config; the
-  real nuclei crops (:func:`prepare_nuclei`) are one.
+  real nuclei crops (:func:`prepare_nuclei`) and satellite roads crops
+  (:func:`prepare_roads`) are two.
 * :class:`VideoFolderDataset`: the same layout with one folder per sequence, frames as
   items; the real HeLa time-lapse (:func:`prepare_hela_video`) is one.
 * :class:`VideoWindowDataset`: N-frame windows over a sequence dataset.
@@ -26,6 +27,7 @@ from .hela import prepare_hela_video
 from .ipsc import IPSCDataset
 from .nuclei import NUCLEI_CLASSES, NUCLEI_PALETTE, prepare_nuclei
 from .patching import extract_patch, patch_boxes, stitch_patches, stitch_windows
+from .roads import ROADS_CLASSES, ROADS_PALETTE, prepare_roads
 from .split_overlap import check_split_overlap
 from .splits import (ARIS_PAPER_SPLITS, IPSC_PAPER_SPLITS, read_split_file,
                      write_split_files)
@@ -35,7 +37,8 @@ from .wrappers import PatchDataset, VideoWindowDataset
 
 __all__ = [
     'ARISDataset', 'IPSCDataset', 'SplitSegDataset', 'VideoWindowDataset', 'PatchDataset',
-    'VideoFolderDataset', 'prepare_hela_video',
+    'VideoFolderDataset', 'prepare_hela_video', 'prepare_roads', 'ROADS_CLASSES',
+    'ROADS_PALETTE',
     'DataError', 'generate_ipsc', 'generate_aris', 'stitch_patches', 'stitch_windows',
     'patch_boxes', 'extract_patch', 'read_split_file', 'write_split_files',
     'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS', 'is_generated',

@@ -1,4 +1,5 @@
-"""What ``tools/prepare_data.py`` does: write the demo and nuclei data, write split files."""
+"""What ``tools/prepare_data.py`` does: write the demo and the shipped real data (nuclei,
+HeLa time-lapse, roads), write split files."""
 from __future__ import annotations
 
 import os
@@ -8,13 +9,17 @@ from .splits import (ARIS_PAPER_SPLITS, IPSC_FRAMES_PER_SEQUENCE, IPSC_PAPER_SPL
                      aris_split_items, ipsc_split_items, list_ipsc_frames,
                      list_ipsc_sequences, write_split_files)
 from .errors import DataError
+from .hela import prepare_hela_video
 from .nuclei import prepare_nuclei
+from .roads import prepare_roads
 from .synthetic import GENERATED_MARKER, generate_aris, generate_ipsc
 
-DEMO_DIRS = {'ipsc': 'ipsc_demo', 'aris': 'aris_demo', 'nuclei': 'nuclei'}
+DEMO_DIRS = {'ipsc': 'ipsc_demo', 'aris': 'aris_demo', 'nuclei': 'nuclei',
+             'hela_video': 'hela_video', 'roads': 'roads'}
 #: The file each data set of :func:`prepare_demo` writes last (its presence means the
 #: folder is complete).
-READY_FILES = {'ipsc': GENERATED_MARKER, 'aris': GENERATED_MARKER, 'nuclei': 'README.md'}
+READY_FILES = {'ipsc': GENERATED_MARKER, 'aris': GENERATED_MARKER, 'nuclei': 'README.md',
+               'hela_video': 'README.md', 'roads': 'README.md'}
 
 
 def demo_data_ready(out: str = 'data') -> bool:
@@ -25,17 +30,21 @@ def demo_data_ready(out: str = 'data') -> bool:
 
 def prepare_demo(out: str = 'data', seed: int = 0, overwrite: bool = False) -> dict:
     """Write ``<out>/ipsc_demo``, ``<out>/aris_demo`` (generated, deterministic in
-    ``seed``) and ``<out>/nuclei`` (crops of the shipped real image, see
-    :mod:`rleseg.datasets.nuclei`).
+    ``seed``), ``<out>/nuclei``, ``<out>/hela_video`` and ``<out>/roads`` (crops of the
+    shipped real data, see :mod:`rleseg.datasets.nuclei`, :mod:`~rleseg.datasets.hela`,
+    :mod:`~rleseg.datasets.roads`).
 
     Returns:
-        ``{'ipsc': summary, 'aris': summary, 'nuclei': summary, 'seconds': float}``.
+        ``{'ipsc', 'aris', 'nuclei', 'hela_video', 'roads': summary, 'seconds': float}``.
     """
     start = time.perf_counter()
     ipsc = generate_ipsc(os.path.join(out, DEMO_DIRS['ipsc']), seed=seed, overwrite=overwrite)
     aris = generate_aris(os.path.join(out, DEMO_DIRS['aris']), seed=seed, overwrite=overwrite)
     nuclei = prepare_nuclei(os.path.join(out, DEMO_DIRS['nuclei']), overwrite=overwrite)
-    return dict(ipsc=ipsc, aris=aris, nuclei=nuclei, seconds=time.perf_counter() - start)
+    hela = prepare_hela_video(os.path.join(out, DEMO_DIRS['hela_video']), overwrite=overwrite)
+    roads = prepare_roads(os.path.join(out, DEMO_DIRS['roads']), overwrite=overwrite)
+    return dict(ipsc=ipsc, aris=aris, nuclei=nuclei, hela_video=hela, roads=roads,
+                seconds=time.perf_counter() - start)
 
 
 def prepare_splits(dataset: str, root: str, overwrite: bool = False) -> dict[str, int]:
