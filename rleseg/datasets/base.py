@@ -90,7 +90,7 @@ class SplitSegDataset(BaseSegDataset):
                               info['num_classes'] + int(bool(info.get('reduce_zero_label'))),
                               info.get('class_names'),
                               info.get('grey_thresholds', (64, 192)), self.ignore_index,
-                              shape)
+                              shape, info.get('binary_255'))
         elif info['label_format'] != 'voc_xml':
             label_shape = check_image_file(info['seg_map_path'], 'label')
             if label_shape != shape:

@@ -5,7 +5,8 @@ Layout under ``data_root`` (folder names are the config's ``data_prefix``)::
     img_dir/train/<stem><img_suffix>        images (any format OpenCV reads; grey is
                                             read as 3 channels)
     ann_dir/train/<stem><seg_map_suffix>    labels: class ids 0..C-1 (grey or palette
-                                            PNG), ``ignore_index`` allowed
+                                            PNG, never JPEG), ``ignore_index`` allowed;
+                                            0 / 255 binary masks need ``binary_255``
     inst_dir/train/<stem><inst_suffix>      optional: instance ids, 8/16-bit grey,
                                             0 = none (panoptic targets)
     img_dir/test/..., ann_dir/test/...      the test split, same structure
@@ -38,6 +39,8 @@ from .splits import natural_key, read_split_file, require_root
 
 #: ``data_prefix`` keys: image folder, label folder, optional instance folder.
 PREFIX_KEYS = ('img_path', 'seg_map_path', 'inst_map_path')
+#: Label suffixes refused as lossy.
+LOSSY_SUFFIXES = ('.jpg', '.jpeg')
 FOLDER_LAYOUT = ('<root>/<img_path>/<stem><img_suffix> and '
                  '<root>/<seg_map_path>/<stem><seg_map_suffix> (data_prefix), optional '
                  '<root>/<inst_map_path>/<stem><inst_suffix>')
@@ -112,15 +115,21 @@ class FolderSegDataset(SplitSegDataset):
             ``data_root``), optionally ``inst_map_path`` (instance maps, read by
             ``LoadSegAnnotations(with_instances=True)``).
         ann_file: optional split file (stems); ``''`` lists the folders.
-        img_suffix / seg_map_suffix / inst_suffix: file suffixes (``.png``).
+        img_suffix / seg_map_suffix / inst_suffix: file suffixes (``.png``); a JPEG
+            ``seg_map_suffix`` is refused (lossy labels).
+        binary_255: labels are binary masks saved as 0 / 255: ``True`` reads 255 as
+            class 1, ``False`` keeps 255 as ``ignore_index``, ``None`` (default)
+            refuses a label holding only 0 and 255 with this hint
+            (:func:`~rleseg.datasets.imageio.decode_label_file`).
         metainfo: ``dict(classes=(...), palette=[[r, g, b], ...])``; classes are
             required (index = label id), palette is optional.
         **kwargs: :class:`~rleseg.datasets.base.SplitSegDataset` arguments
             (``data_root``, ``pipeline``, ``check_items``, ``on_bad_item``,
             ``ignore_index``, ``reduce_zero_label``, ...).
 
-    Data infos carry ``img_path``, ``seg_map_path``, ``item`` (the stem), the label
-    description of the base, and ``inst_map_path`` when instances are configured.
+    Data infos carry ``img_path``, ``seg_map_path``, ``item`` (the stem),
+    ``binary_255``, the label description of the base, and ``inst_map_path`` when
+    instances are configured.
     """
 
     NAME = 'FolderSegDataset'
@@ -129,7 +138,7 @@ class FolderSegDataset(SplitSegDataset):
     def __init__(self, data_prefix: Optional[dict] = None, ann_file: str = '',
                  img_suffix: str = '.png', seg_map_suffix: str = '.png',
                  inst_suffix: str = '.png', metainfo: Optional[dict] = None,
-                 **kwargs) -> None:
+                 binary_255: Optional[bool] = None, **kwargs) -> None:
         prefix = dict(data_prefix or dict(img_path='img_dir', seg_map_path='ann_dir'))
         for key in prefix:
             if key not in PREFIX_KEYS:
@@ -139,7 +148,15 @@ class FolderSegDataset(SplitSegDataset):
             if not isinstance(prefix.get(key), str):
                 raise ValueError(f'{self.NAME} data_prefix needs {key!r} (a folder)')
         check_metainfo(dict(self.METAINFO, **(metainfo or {})), self.NAME)
+        if seg_map_suffix.lower().endswith(LOSSY_SUFFIXES):
+            raise DataError(f'{self.NAME} seg_map_suffix {seg_map_suffix!r}: JPEG labels '
+                            'are lossy (compression changes label values along class '
+                            'boundaries); save labels as PNG')
+        if binary_255 and len(dict(self.METAINFO, **(metainfo or {}))['classes']) != 2:
+            raise DataError(f'{self.NAME} binary_255=True needs exactly 2 classes in '
+                            'metainfo')
         self.inst_suffix = inst_suffix
+        self.binary_255 = binary_255
         super().__init__(ann_file=ann_file, data_prefix=prefix, img_suffix=img_suffix,
                          seg_map_suffix=seg_map_suffix, metainfo=metainfo, **kwargs)
 
@@ -175,7 +192,8 @@ class FolderSegDataset(SplitSegDataset):
                             else f'image {img} does not exist')
         if not has_seg:
             raise DataError(f'image {img} has no label: {seg} does not exist')
-        info = dict(img_path=img, seg_map_path=seg, item=item, **self.label_fields())
+        info = dict(img_path=img, seg_map_path=seg, item=item, binary_255=self.binary_255,
+                    **self.label_fields())
         if 'inst_map_path' in self.data_prefix:
             inst = osp.join(self.data_prefix['inst_map_path'], item + self.inst_suffix)
             if not osp.isfile(inst):

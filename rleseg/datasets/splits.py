@@ -151,19 +151,66 @@ def aris_split_items(root: str,
     return _take(images, ranges, f'ARIS folder {os.path.join(root, "images")}')
 
 
+#: Longest split-file item accepted (a file stem; PATH_MAX is 4096 on Linux).
+MAX_ITEM_CHARS = 1024
+#: Characters of an item (or line) quoted in a message.
+QUOTE_CHARS = 80
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with its full length named, for messages."""
+    return text if len(text) <= limit else f'{text[:limit]}... ({len(text)} characters)'
+
+
+def _item_problem(item: str) -> Optional[str]:
+    """Why a split-file item cannot name a file under ``data_root`` (None if it can)."""
+    if len(item) > MAX_ITEM_CHARS:
+        return f'is {len(item)} characters long (at most {MAX_ITEM_CHARS}: one stem a line)'
+    parts = re.split(r'[\\/]', item)
+    if os.path.isabs(item) or item.startswith(('/', '\\', '~')) or '..' in parts:
+        return ('points outside data_root (absolute path, ~ or ..); items are paths '
+                'relative to the dataset folder')
+    return None
+
+
 def read_split_file(path: str, dataset: str = 'dataset', root: str = '<root>') -> list[str]:
     """Items of a split file (blank lines and ``#`` comments skipped).
 
     Raises:
-        DataError: the file is missing or lists no item.
+        DataError: the file is missing, not UTF-8 text, lists no item, lists an item
+            twice (it would be trained on or scored twice), an item that points
+            outside ``data_root`` (absolute, ``~``, ``..``) or one longer than
+            :data:`MAX_ITEM_CHARS`; messages quote at most :data:`QUOTE_CHARS`
+            characters of an item.
     """
     if not os.path.exists(path):
         hint = SPLIT_HINT.format(dataset=dataset.lower(), root=root)
         raise DataError(f'split file {path} does not exist; {hint}')
     require_file(path, 'split file')
-    with open(path, encoding='utf-8') as f:
-        items = [line.split('#', 1)[0].strip() for line in f]
-    items = [i for i in items if i]
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        line = data.count(b'\n', 0, exc.start) + 1
+        raise DataError(f'split file {path} is not UTF-8 text (line {line}, byte '
+                        f'{exc.start}: {data[exc.start:exc.start + 1]!r}); save it as '
+                        'UTF-8') from None
+    items: list[str] = []
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        item = line.split('#', 1)[0].strip()
+        if not item:
+            continue
+        problem = _item_problem(item)
+        if problem:
+            raise DataError(f'split file {path} line {number}: item {shorten(item)!r} '
+                            f'{problem}')
+        if item in first_line:
+            raise DataError(f'split file {path} lists item {shorten(item)!r} twice (lines '
+                            f'{first_line[item]} and {number}); list each item once')
+        first_line[item] = number
+        items.append(item)
     if not items:
         raise DataError(f'split file {path} lists no items')
     return items

@@ -11,6 +11,8 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
+from rleseg.datasets.errors import DataError
+
 
 @HOOKS.register_module()
 class PredictionWriterHook(Hook):
@@ -21,6 +23,9 @@ class PredictionWriterHook(Hook):
     collide), or the image file's stem for datasets without one. The PNG holds class indices (uint8, H × W at the image's original size), the same
     encoding as the ground-truth masks, so predictions can be re-scored or overlaid by
     any tool.
+
+    A name that would put the file outside ``out_dir`` (an absolute item, ``..``) is
+    refused with a :class:`~rleseg.datasets.errors.DataError` instead of written.
 
     Args:
         out_dir: folder to write into; created when missing.
@@ -37,7 +42,17 @@ class PredictionWriterHook(Hook):
         for index, sample in enumerate(outputs or ()):
             labels = sample.pred_sem_seg.data.squeeze(0).cpu().numpy()
             mmcv.imwrite(labels.astype(np.uint8),
-                         osp.join(self.out_dir, f'{self._name(sample, batch_idx, index)}.png'))
+                         self._path(self._name(sample, batch_idx, index)))
+
+    def _path(self, name: str) -> str:
+        """``<out_dir>/<name>.png``, refused when it would lie outside ``out_dir``."""
+        root = osp.realpath(self.out_dir)
+        path = osp.realpath(osp.join(root, f'{name}.png'))
+        if osp.commonpath([root, path]) != root:
+            raise DataError(f'--out {self.out_dir}: prediction {name[:80]!r} would be '
+                            f'written outside the folder ({path[:120]}); its item '
+                            'name must be a relative path without ..')
+        return path
 
     @staticmethod
     def _name(sample: SegDataSample, batch_idx: int, index: int) -> str:

@@ -1,6 +1,13 @@
-"""Label loading for the split-file datasets and multi-frame loading for windows.
+"""Image loading, label loading for the split-file datasets and multi-frame loading
+for windows.
 
-Both read the label description that the dataset puts in every data info
+:class:`LoadImage` is registered in mmseg's TRANSFORMS under mmcv's name
+``LoadImageFromFile`` too, so every config's ``dict(type='LoadImageFromFile')`` (mmseg
+scope) decodes images by the rules of :mod:`rleseg.datasets.imageio`: pixels as
+stored (EXIF orientation ignored, like the labels), 16-bit / float images scaled to
+8 bits by a stated linear rule instead of OpenCV's silent ``>> 8``.
+
+The label loaders read the label description that the dataset puts in every data info
 (``label_format``, ``num_classes``, ``class_names``, ``grey_thresholds``,
 ``label_map``, ``reduce_zero_label``) and raise
 :class:`~rleseg.datasets.errors.DataError` naming the file on any bad input:
@@ -13,11 +20,13 @@ from typing import Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
+from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
 from ..errors import DataError
 from ..folder import read_instance_map
-from ..imageio import decode_label_file, read_image
+from ..imageio import decode_image, decode_label_file, read_image
 from ..voc_xml import parse_voc_xml, rasterize_objects
 
 
@@ -50,7 +59,8 @@ def load_label(results: dict, path: str, label_format: str,
     num_ids = int(results['num_classes']) + int(bool(reduce_zero_label))
     return decode_label_file(path, label_format, num_ids,
                              results.get('class_names'),
-                             results.get('grey_thresholds', (64, 192)), ignore_index, shape)
+                             results.get('grey_thresholds', (64, 192)), ignore_index, shape,
+                             results.get('binary_255'))
 
 
 def load_instances(results: dict, xml_path: Optional[str],
@@ -66,6 +76,52 @@ def load_instances(results: dict, xml_path: Optional[str],
     _, instances = rasterize_objects(ann.objects, ann.checked_shape(shape),
                                      results['class_names'], xml_path)
     return instances
+
+
+@TRANSFORMS.register_module(name='LoadImageFromFile')
+@TRANSFORMS.register_module()
+class LoadImage(MMCVLoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` with rleseg's decoding rules (see the module doc).
+
+    Same arguments and keys as mmcv's (``img``, ``img_shape``, ``ori_shape``), plus
+    ``intensity_range``. ``color_type`` ``'color'`` gives ``(H, W, 3)`` uint8 BGR,
+    ``'grayscale'`` ``(H, W)``; any other ``color_type`` or ``imdecode_backend``, or
+    the deprecated ``file_client_args``, is decoded by mmcv unchanged.
+
+    Args:
+        intensity_range: ``(low, high)`` of 16-bit / float images mapped to 0..255
+            (clipped); ``None``: each image's own minimum..maximum.
+    """
+
+    def __init__(self, intensity_range: Optional[tuple[float, float]] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if intensity_range is not None and not (
+                len(intensity_range) == 2 and intensity_range[1] > intensity_range[0]):
+            raise ValueError(f'LoadImageFromFile intensity_range {intensity_range!r} must '
+                             'be (low, high) with high > low')
+        self.intensity_range = intensity_range
+
+    def transform(self, results: dict) -> Optional[dict]:
+        if (self.imdecode_backend != 'cv2' or self.file_client_args is not None
+                or self.color_type not in ('color', 'grayscale')):
+            return super().transform(results)
+        path = results['img_path']
+        try:
+            data = np.frombuffer(fileio.get(path, backend_args=self.backend_args), np.uint8)
+            img = decode_image(data, path, grayscale=self.color_type == 'grayscale',
+                               intensity_range=self.intensity_range)
+        except (OSError, DataError):
+            if self.ignore_empty:
+                return None
+            raise
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
+        return results
+
+    def __repr__(self) -> str:
+        return f'{super().__repr__()[:-1]}, intensity_range={self.intensity_range})'
 
 
 @TRANSFORMS.register_module()
