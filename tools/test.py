@@ -2,8 +2,8 @@
 import argparse
 
 from rleseg.engine import (add_config_arguments, add_debug_argument, add_launcher_arguments,
-                           apply_test_options, build_runner, load_config,
-                           parse_tool_args, user_errors)
+                           add_partial_load_argument, apply_test_options, build_runner,
+                           load_config, parse_tool_args, user_errors)
 
 
 def parse_args() -> argparse.Namespace:
@@ -19,6 +19,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation: the config\'s tta_model (default: '
                         'class probabilities averaged over the 8 flips / rotations)')
+    add_partial_load_argument(parser)
     add_config_arguments(parser)
     add_launcher_arguments(parser)
     add_debug_argument(parser)
@@ -32,7 +33,7 @@ def main() -> None:
                           tuple(args.trust_checkpoint))
         apply_test_options(cfg, args.checkpoint, out=args.out, show=args.show,
                            show_dir=args.show_dir, wait_time=args.wait_time,
-                           tta=args.tta)
+                           tta=args.tta, partial_load=args.partial_load)
         runner = build_runner(cfg)
         runner.test()
 

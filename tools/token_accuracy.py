@@ -10,11 +10,13 @@ import copy
 
 import torch
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 from mmseg.registry import MODELS
 
-from rleseg.engine import (CheckpointError, ConfigError, add_config_arguments,
-                           add_debug_argument, load_config, one_line_message, user_errors)
+from rleseg.engine import (ConfigError, add_config_arguments, add_debug_argument,
+                           add_partial_load_argument, check_checkpoint_fits, load_config,
+                           one_line_message, user_errors)
 from rleseg.evaluation.token_accuracy import accuracy_table, dataset_field_accuracy
 
 BATCH_SIZE = 8
@@ -27,6 +29,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--split', choices=['test', 'train'], default='test',
                         help='images to score (train: through the test pipeline)')
+    add_partial_load_argument(parser)
     add_config_arguments(parser)
     add_debug_argument(parser)
     return parser.parse_args()
@@ -52,13 +55,11 @@ def main() -> None:
         if not hasattr(model, 'vocab_layout'):
             raise ConfigError(f'{args.config}: {type(model).__name__} is not a token model '
                               '(no vocab_layout); token accuracy needs a Pix2Seq config')
-        try:
-            load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
-        except CheckpointError:
-            raise
-        except (RuntimeError, ValueError) as error:  # keys / shapes / vocabulary differ
-            raise CheckpointError(f'checkpoint {args.checkpoint} does not fit '
-                                  f'{args.config}: {one_line_message(error)}') from error
+        checkpoint = _load_checkpoint(args.checkpoint, map_location='cpu')
+        if not args.partial_load:     # keys / shapes (vocabulary size) must match
+            check_checkpoint_fits(model.state_dict(), checkpoint.get('state_dict', checkpoint),
+                                  args.checkpoint)
+        _load_checkpoint_to_model(model, checkpoint, strict=not args.partial_load)
         if torch.cuda.is_available():
             model = model.cuda()
         loader = Runner.build_dataloader(split_dataloader(cfg, args.split))

@@ -1,10 +1,19 @@
-"""Train a segmentor: ``python tools/train.py CONFIG [options]`` (mmseg's options)."""
-import argparse
+"""Train a segmentor: ``python tools/train.py CONFIG [options]`` (mmseg's options).
 
+The work dir is locked for the run with the benchmark worker's folder lock, so a
+second run on the same work dir (or a benchmark worker there) fails at once in one line
+instead of replacing the first run's checkpoints and log.
+"""
+import argparse
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+from rleseg.benchmark.lock import ModelDirBusy, ModelDirLock
 from rleseg.datasets.split_overlap import check_split_overlap
-from rleseg.engine import (add_config_arguments, add_debug_argument, add_launcher_arguments,
-                           apply_train_options, build_runner, load_config,
-                           parse_tool_args, user_errors)
+from rleseg.engine import (ConfigError, add_config_arguments, add_debug_argument,
+                           add_launcher_arguments, apply_train_options, build_runner,
+                           load_config, parse_tool_args, user_errors)
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,6 +32,23 @@ def parse_args() -> argparse.Namespace:
     return parse_tool_args(parser)
 
 
+@contextmanager
+def work_dir_lock(work_dir: str) -> Iterator[None]:
+    """Hold ``work_dir``'s folder lock (rank 0 only) while the body runs.
+
+    Raises:
+        ConfigError: another live process holds it (the message names its pid).
+    """
+    if int(os.environ.get('RANK', '0')) != 0:
+        yield
+        return
+    try:
+        with ModelDirLock(work_dir):
+            yield
+    except ModelDirBusy as error:
+        raise ConfigError(f'--work-dir {error}') from None
+
+
 def main() -> None:
     args = parse_args()
     with user_errors(args.debug):
@@ -30,8 +56,9 @@ def main() -> None:
                           tuple(args.trust_checkpoint))
         apply_train_options(cfg, resume=args.resume, amp=args.amp)
         check_split_overlap(cfg)
-        runner = build_runner(cfg)
-        runner.train()
+        with work_dir_lock(cfg.work_dir):
+            runner = build_runner(cfg)
+            runner.train()
 
 
 if __name__ == '__main__':

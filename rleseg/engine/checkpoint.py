@@ -42,8 +42,8 @@ from mmengine.runner import CheckpointLoader
 from mmseg.registry import HOOKS
 
 __all__ = [
-    'SAFE_GLOBALS', 'CheckpointError', 'SafeCheckpointHook', 'SafeHistoryBuffer',
-    'UnsafeCheckpointError', 'download_checkpoint', 'load_checkpoint_safely',
+    'SAFE_GLOBALS', 'CheckpointError', 'CheckpointMismatchError', 'SafeCheckpointHook',
+    'SafeHistoryBuffer', 'UnsafeCheckpointError', 'download_checkpoint', 'load_checkpoint_safely',
     'load_remote_checkpoint', 'make_checkpoint_safe', 'resolve_checkpoint_url',
     'trust_checkpoint', 'verify_checkpoint_file'
 ]
@@ -62,6 +62,10 @@ class CheckpointError(RuntimeError):
 
     The message is one line that names the file and says what to do.
     """
+
+
+class CheckpointMismatchError(CheckpointError):
+    """A checkpoint does not fit the model it is loaded into (keys or shapes)."""
 
 
 class UnsafeCheckpointError(CheckpointError):

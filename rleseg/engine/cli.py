@@ -20,12 +20,14 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from .checkpoint import trust_checkpoint
+from .config_checks import check_test_cfg, check_work_dir, read_config
 from .cpu_ddp import init_cpu_distributed
 from .tool_errors import ConfigError
 
 #: Hooks every run gets, whatever the config's ``custom_hooks`` list: a NaN / inf loss
-#: stops training; a resumed run continues the torch random state of its checkpoint.
-GUARD_HOOKS = ('NonFiniteLossHook', 'ResumeRandomStateHook')
+#: stops training; a resumed run continues the torch random state of its checkpoint;
+#: model and datasets must agree on the number of classes.
+GUARD_HOOKS = ('NonFiniteLossHook', 'ResumeRandomStateHook', 'ClassCountHook')
 
 
 def default_work_dir(config_path: str) -> str:
@@ -78,12 +80,14 @@ def load_config(config_path: str, cfg_options: Optional[dict] = None,
       by :class:`~rleseg.engine.cpu_ddp.CPUDistributedDataParallel`, so that CPU
       processes train in parallel too;
     * every path in ``trusted_checkpoints`` may be unpickled without restrictions;
-    * the :data:`GUARD_HOOKS` (a NaN / inf loss stops training, exact resume) are
-      added to ``custom_hooks`` unless the config lists them.
+    * the :data:`GUARD_HOOKS` (a NaN / inf loss stops training, exact resume, class
+      counts) are added to ``custom_hooks`` unless the config lists them;
+    * the checks of :mod:`~rleseg.engine.config_checks` that need no training run
+      here: config syntax, ``model.test_cfg`` keys, a writable work dir.
     """
     if not osp.isfile(config_path):
         raise FileNotFoundError(f'config file {config_path} does not exist')
-    cfg = Config.fromfile(config_path)
+    cfg = read_config(config_path)
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -99,7 +103,22 @@ def load_config(config_path: str, cfg_options: Optional[dict] = None,
     for path in trusted_checkpoints:
         trust_checkpoint(path)
     add_guard_hooks(cfg)
+    check_test_cfg(cfg)
+    check_work_dir(cfg.work_dir)
     return cfg
+
+
+def add_custom_hook(cfg: Config, hook: dict) -> None:
+    """Append ``hook`` to ``cfg.custom_hooks``."""
+    cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [hook]
+
+
+def add_partial_load_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--partial-load`` to an evaluation tool's parser."""
+    parser.add_argument(
+        '--partial-load', action='store_true',
+        help='load only the checkpoint weights that fit the model (default: a checkpoint '
+        'that does not fit exactly is an error naming the first differing key)')
 
 
 def add_guard_hooks(cfg: Config) -> Config:
@@ -146,9 +165,14 @@ def apply_train_options(cfg: Config, resume: Optional[str] = None,
 
 def apply_test_options(cfg: Config, checkpoint: str, out: Optional[str] = None,
                        show: bool = False, show_dir: Optional[str] = None,
-                       wait_time: float = 2.0, tta: bool = False) -> Config:
-    """Apply ``checkpoint``, ``--out``, ``--show``, ``--show-dir`` and ``--tta`` to a
-    config.
+                       wait_time: float = 2.0, tta: bool = False,
+                       partial_load: bool = False) -> Config:
+    """Apply ``checkpoint``, ``--out``, ``--show``, ``--show-dir``, ``--tta`` and
+    ``--partial-load`` to a config.
+
+    The checkpoint must fit the model exactly
+    (:class:`~rleseg.engine.checkpoint_hook.StrictLoadHook`); ``partial_load`` loads
+    what fits with mmengine's warnings instead, for a deliberate partial load.
 
     ``--tta`` wraps ``model`` in ``tta_model`` as mmseg's ``tools/test.py`` does (and
     swaps in ``tta_pipeline`` when the config has one); rleseg's default runtime sets
@@ -159,6 +183,8 @@ def apply_test_options(cfg: Config, checkpoint: str, out: Optional[str] = None,
     on mmseg's ``SegVisualizationHook`` like mmseg's own ``tools/test.py``.
     """
     cfg.load_from = checkpoint
+    if not partial_load:
+        add_custom_hook(cfg, dict(type='StrictLoadHook', checkpoint=checkpoint))
     if tta:
         tta_model = cfg.get('tta_model')
         if not tta_model:
@@ -172,9 +198,7 @@ def apply_test_options(cfg: Config, checkpoint: str, out: Optional[str] = None,
         tta_model['module'] = cfg.model
         cfg.model = tta_model
     if out is not None:
-        hooks = list(cfg.get('custom_hooks', []))
-        hooks.append(dict(type='PredictionWriterHook', out_dir=out))
-        cfg.custom_hooks = hooks
+        add_custom_hook(cfg, dict(type='PredictionWriterHook', out_dir=out))
     if show or show_dir:
         visualization = cfg.default_hooks.get('visualization')
         if visualization is None:

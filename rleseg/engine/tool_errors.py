@@ -4,7 +4,10 @@
 :func:`user_errors`: a data, checkpoint or config problem (:data:`USER_ERRORS`) prints
 ``error: <what is wrong, which file, what to do>`` on stderr and exits with status 1.
 ``--debug`` (:func:`add_debug_argument`) or ``RLESEG_DEBUG=1`` shows the traceback
-instead. Other exceptions (bugs) always keep their traceback.
+instead. Two more cases get one line: a ``TypeError`` raised because a config dict
+or ``--cfg-options`` names an argument the class does not take (a misspelt key), and
+Ctrl-C (SIGINT, exit status 130). Other exceptions (bugs) always keep their
+traceback.
 """
 from __future__ import annotations
 
@@ -13,15 +16,17 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Optional
 
 from rleseg.datasets.errors import DataError
+from rleseg.models.hooks import VocabLayoutError
 
 from .checkpoint import CheckpointError
 from .guards import NonFiniteLossError
 
-__all__ = ['ConfigError', 'DEBUG_ENV', 'USER_ERRORS', 'add_debug_argument',
-           'one_line_message', 'user_errors']
+__all__ = ['ConfigError', 'DEBUG_ENV', 'EXIT_INTERRUPTED', 'USER_ERRORS',
+           'add_debug_argument', 'one_line_message', 'unknown_option_message',
+           'user_errors']
 
 #: Environment variable that, set to 1, shows tracebacks like ``--debug``.
 DEBUG_ENV = 'RLESEG_DEBUG'
@@ -33,13 +38,20 @@ class ConfigError(ValueError):
 
 #: Exception types reported in one line.
 USER_ERRORS: tuple[type[BaseException], ...] = (
-    DataError, CheckpointError, ConfigError, NonFiniteLossError, FileNotFoundError)
+    DataError, CheckpointError, ConfigError, NonFiniteLossError, FileNotFoundError,
+    VocabLayoutError)
 
 # mmengine's build_from_cfg re-raises as "class `IPSCDataset` in rleseg/datasets/ipsc.py: ..."
 _BUILD_PREFIX = re.compile(r'class `\w+` in [\w/.\\-]+\.py: ')
 # a DataLoader worker re-raises with the worker's traceback; its last line is
 # "rleseg.datasets.errors.DataError: <message>"
 _TYPE_PREFIX = re.compile(r'^[\w.]+(?:Error|Exception): ')
+# "class `FolderSegDataset` in ...: BaseSegDataset.__init__() got an unexpected keyword
+# argument 'data_roo'"
+_CLASS_RE = re.compile(r'class `(\w+)`')
+_KEYWORD_RE = re.compile(r"got an unexpected keyword argument '(\w+)'")
+#: Exit status after Ctrl-C, as a shell reports a process killed by SIGINT.
+EXIT_INTERRUPTED = 130
 
 
 def one_line_message(error: BaseException) -> str:
@@ -49,6 +61,17 @@ def one_line_message(error: BaseException) -> str:
         text = [line for line in text.splitlines() if line.strip()][-1].strip()
         text = _TYPE_PREFIX.sub('', text)
     return _BUILD_PREFIX.sub('', text) or type(error).__name__
+
+
+def unknown_option_message(error: TypeError) -> Optional[str]:
+    """The one-line message for a config dict that names an argument its class does not
+    take (mmengine's registry names the class), else None (a bug: keep the traceback)."""
+    keyword = _KEYWORD_RE.search(str(error))
+    classes = _CLASS_RE.findall(str(error))
+    if not keyword or not classes:
+        return None
+    return (f'{classes[-1]} takes no argument {keyword.group(1)!r}: a misspelt key in '
+            'its config dict or in --cfg-options')
 
 
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:
@@ -63,15 +86,33 @@ def add_debug_argument(parser: argparse.ArgumentParser) -> None:
 def user_errors(debug: bool = False) -> Iterator[None]:
     """Turn :data:`USER_ERRORS` into one ``error:`` line on stderr and exit status 1.
 
+    A misspelt-argument ``TypeError`` (:func:`unknown_option_message`) also exits 1,
+    Ctrl-C exits :data:`EXIT_INTERRUPTED`.
+
     Args:
         debug: re-raise instead (the traceback is shown); also when the environment
             variable :data:`DEBUG_ENV` is ``1``.
     """
+    debug = debug or os.environ.get(DEBUG_ENV, '') not in ('', '0')
     try:
         yield
     except USER_ERRORS as error:
-        if debug or os.environ.get(DEBUG_ENV, '') not in ('', '0'):
+        if debug:
             raise
-        print(f'error: {one_line_message(error)} (--debug or {DEBUG_ENV}=1 shows the '
-              'traceback)', file=sys.stderr)
-        raise SystemExit(1) from None
+        _report(one_line_message(error), 1)
+    except TypeError as error:
+        message = unknown_option_message(error)
+        if debug or message is None:
+            raise
+        _report(message, 1)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _report('interrupted (Ctrl-C / SIGINT); checkpoints written before it are complete',
+                EXIT_INTERRUPTED)
+
+
+def _report(message: str, status: int) -> None:
+    print(f'error: {message} (--debug or {DEBUG_ENV}=1 shows the traceback)',
+          file=sys.stderr)
+    raise SystemExit(status) from None

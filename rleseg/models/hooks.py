@@ -12,6 +12,10 @@ from rleseg.tokenizers import VocabLayout
 META_KEY = 'vocab_layout'
 
 
+class VocabLayoutError(ValueError):
+    """A checkpoint's vocabulary layout differs from the model's tokenizer."""
+
+
 def _layout_of(runner) -> Optional[VocabLayout]:
     model = runner.model
     if is_model_wrapper(model) or isinstance(model, BaseTTAModel):  # DDP, tools/test.py --tta
@@ -20,10 +24,11 @@ def _layout_of(runner) -> Optional[VocabLayout]:
 
 
 def check_layout(saved: dict, expected: VocabLayout, where: str) -> None:
-    """Raise ValueError when a saved layout dict differs from ``expected``."""
+    """Raise VocabLayoutError (a ValueError) when a saved layout dict differs from
+    ``expected``."""
     layout = VocabLayout.from_dict(saved)
     if layout != expected:
-        raise ValueError(
+        raise VocabLayoutError(
             f'{where}: checkpoint vocabulary layout (vocab_size {layout.vocab_size}, '
             f'ranges {dict(layout.ranges)}) differs from the config\'s (vocab_size '
             f'{expected.vocab_size}, ranges {dict(expected.ranges)}); use the tokenizer '
