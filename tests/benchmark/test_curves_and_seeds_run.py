@@ -108,7 +108,8 @@ def test_a_config_without_validation_split_is_scored_on_test_only(tmp_path,
     assert record['eval']['val'] is None and record['train']['curve'] == []
     assert 0.0 <= record['eval']['metrics']['mDice'] <= 100.0
     markdown = (tmp_path / 'benchmark_ipsc_demo.md').read_text()
-    headers = [h.strip() for h in markdown.split('\n| model')[1].split('\n')[0].split('|')]
-    row = next(line for line in markdown.splitlines() if 'unet_ipsc_tiny' in line)
-    assert [c.strip() for c in row.split('|')][headers.index('val mDice')] == '—'
+    header, row = (next(line for line in markdown.splitlines() if line.startswith(start))
+                   for start in ('| model', '| unet_ipsc_tiny'))
+    headers = [h.strip() for h in header.strip('|').split('|')]
+    assert [c.strip() for c in row.strip('|').split('|')][headers.index('val mDice')] == '—'
     assert 'none in these configs (no val_dataloader)' in markdown
