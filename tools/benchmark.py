@@ -23,6 +23,7 @@ from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
 from rleseg.benchmark.compose import compose_paradigms, dataset_name
 from rleseg.benchmark.launchers import LocalLauncher
+from rleseg.benchmark.selection import report_selection
 from rleseg.engine import add_debug_argument, user_errors
 from rleseg.engine.tool_errors import ConfigError
 from rleseg.models.tta import VIEWS
@@ -64,8 +65,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'validated on fold i (<work-dir>/<model>/fold_<i>/); the test '
                         'split is not part of any fold')
     parser.add_argument('--curve-points', type=int, default=0,
-                        help='score the test split at K evenly spaced points of training '
-                        '(learning curves in the CSV / JSON and *_curves.png)')
+                        help='score the validation split at K evenly spaced points of '
+                        'training, keeping those checkpoints (learning curves in the '
+                        'CSV / JSON and *_curves.png)')
+    parser.add_argument('--select', action='store_true',
+                        help='choose the best model (and, with --curve-points, '
+                        'checkpoint) by mean validation mDice over seeds and folds, '
+                        'then report its test score once (*_selection.{md,json})')
     parser.add_argument('--tta', choices=sorted(VIEWS),
                         help='also score every model with test-time augmentation: class '
                         'probabilities averaged over these views of the input ("mDice '
@@ -158,6 +164,9 @@ def main(argv=None) -> int:
         print(f'\ninterrupted: finished models are kept in {settings.work_dir}; run the '
               'same command again to resume')
         return 130
+    if args.select and result.tables:
+        with user_errors(args.debug):
+            report_selection(result.tables, settings.work_dir, sys.stdout)
     return 0 if result.ok else 1
 
 
