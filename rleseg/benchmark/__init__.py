@@ -3,9 +3,13 @@
 ``tools/benchmark.py --suite demo`` is the entry point; the pieces are
 
 * :mod:`.suites` — named suites and config lookup;
-* :mod:`.worker` — train / load, evaluate and measure one model (own process);
+* :mod:`.settings` — the grid's settings and one run's specification (``RunSpec``);
+* :mod:`.worker` — train / load, evaluate and measure one run (own process), with
+  :mod:`.run_config`, :mod:`.scores`, :mod:`.identity`, :mod:`.qualitative`,
+  :mod:`.budget`;
 * :mod:`.measure` — parameters, training s/iter, latency, peak memory, machine;
-* :mod:`.grid` — running the models resumably with a progress display;
+* :mod:`.grid` — the (model, fold, seed) runs, finished ones skipped, the rest handed
+  to a launcher (:mod:`.launchers`: ``--jobs``; :mod:`.submitit_launcher`: Slurm);
 * :mod:`.report` / :mod:`.plots` — tables (markdown, CSV, JSON), summary, figures;
 * :mod:`.deform_attn` — ``PyTorchDeformAttnHook`` (registered in HOOKS) so that
   Mask2Former runs on a GPU with a CPU-only mmcv build.
