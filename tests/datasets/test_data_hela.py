@@ -162,19 +162,20 @@ def test_video_and_per_frame_configs_read_the_same_test_frames(hela):
     assert frames.test_dataloader.dataset.data_root == 'data/hela_video'
     windows, per_frame = {}, {}
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        ds_cfg = video[key].dataset
-        ds_cfg.dataset.data_root = hela['root']
-        windows[key] = DATASETS.build(ds_cfg)
-        per_frame[key] = DATASETS.build(dict(frames[key].dataset, data_root=hela['root']))
+        video[key].dataset.dataset.data_root = hela['root']
+        frames[key].dataset.data_root = hela['root']
+        windows[key] = DATASETS.build(video[key].dataset)
+        per_frame[key] = DATASETS.build(frames[key].dataset)
     # N = 4: training stride 1 gives 17 windows a sequence, testing stride 4 gives 5
     assert [len(windows[k]) for k in windows] == [45 * 17, 20 * 5, 20 * 5]
     assert [len(per_frame[k]) for k in per_frame] == [900, 400, 400]
-    for key in ('val_dataloader', 'test_dataloader'):
-        covered = {p for i in range(len(windows[key]))
-                   for p in windows[key].get_data_info(i)['img_paths']}
-        listed = {per_frame[key].get_data_info(i)['img_path']
-                  for i in range(len(per_frame[key]))}
-        assert covered == listed
+    covered = {key: {p for i in range(len(ds)) for p in ds.get_data_info(i)['img_paths']}
+               for key, ds in windows.items()}
+    listed = {key: {ds.get_data_info(i)['img_path'] for i in range(len(ds))}
+              for key, ds in per_frame.items()}
+    assert covered == listed            # video and per-frame models see the same frames
+    keys = sorted(listed)
+    assert all(not listed[a] & listed[b] for a in keys for b in keys if a < b)
     item = windows['test_dataloader'][0]
     assert tuple(item['inputs'].shape) == (12, HELA_CROP, HELA_CROP)
     assert tuple(item['data_samples'].gt_sem_seg.data.shape) == (4, HELA_CROP, HELA_CROP)

@@ -15,7 +15,7 @@ from mmseg.registry import DATASETS, MODELS
 from PIL import Image
 
 import rleseg  # noqa: F401  (registers the datasets and transforms)
-from rleseg.datasets import DataError, prepare_roads
+from rleseg.datasets import DataError, check_split_overlap, prepare_roads
 from rleseg.datasets.nuclei import scale_to_uint8
 from rleseg.datasets.roads import (ROADS_ASSETS, ROADS_CLASSES, ROADS_CROP, ROADS_DIRS,
                                    read_roads_source, roads_split, write_roads_assets)
@@ -132,6 +132,9 @@ def test_roads_config_reads_every_split_with_labels_0_and_1(roads):
             roads['splits'][split])
         assert ds.metainfo['classes'] == ROADS_CLASSES and not ds.reduce_zero_label
     assert sizes == {'train': 200, 'val': 100, 'test': 100}
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.data_root = roads['root']
+    check_split_overlap(cfg)           # the protocol's check: no item in two splits
     test = DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=roads['root']))
     roads_seen = 0
     for i in range(len(test)):
