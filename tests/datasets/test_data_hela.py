@@ -16,14 +16,22 @@ from rleseg.datasets import DataError, prepare_hela_video
 from rleseg.datasets.hela import (HELA_ASSETS, HELA_CROP, HELA_FRAMES, hela_split,
                                   read_hela_source, write_hela_assets)
 from rleseg.datasets.nuclei import NUCLEI_DIRS, scale_to_uint8
+from rleseg.datasets.prepare import DEMO_DIRS, demo_data_ready, prepare_demo
 
 REPO = Path(__file__).resolve().parents[2]
 DATASET_CONFIGS = REPO / 'configs' / '_base_' / 'datasets'
 
 
 @pytest.fixture(scope='module')
-def hela(tmp_path_factory) -> dict:
-    return prepare_hela_video(str(tmp_path_factory.mktemp('data') / 'hela_video'))
+def demo(tmp_path_factory) -> dict:
+    """Everything ``python tools/prepare_data.py`` writes."""
+    out = tmp_path_factory.mktemp('data')
+    return dict(prepare_demo(str(out)), out=str(out))
+
+
+@pytest.fixture(scope='module')
+def hela(demo) -> dict:
+    return demo['hela_video']
 
 
 def _cell(sequence: str) -> tuple[int, int]:
@@ -49,6 +57,14 @@ def test_assets_ship_with_origin_licence_citation_and_label_caveat():
     shipped = sum(os.path.getsize(os.path.join(HELA_ASSETS, f))
                   for f in os.listdir(HELA_ASSETS))
     assert shipped < 4_000_000, shipped          # the package stays small
+
+
+def test_prepare_data_writes_hela_and_roads(demo):
+    assert demo['hela_video']['root'] == os.path.join(demo['out'], 'hela_video')
+    assert demo['roads']['root'] == os.path.join(demo['out'], DEMO_DIRS['roads'])
+    assert demo_data_ready(demo['out'])
+    assert {k: len(v) for k, v in demo['roads']['splits'].items()} == {
+        'train': 200, 'val': 100, 'test': 100}
 
 
 def test_85_sequences_of_20_frames_split_by_whole_columns(hela):
