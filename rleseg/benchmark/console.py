@@ -2,10 +2,11 @@
 :data:`MAX_WIDTH` characters wide.
 
 The files (markdown, CSV, JSON) keep every column; the console keeps the model, its
-training budget, mDice with its spread over seeds, mIoU, the token ceiling with the
-share of it the model reaches, training seconds per iteration and inference
-throughput (plus TTA and PQ when the table has them). Model names that do not fit are
-shortened in the middle (``p2s_rle_nuc…_bilinear_tiny``); the files have them whole.
+training budget, validation and test mDice with their spread over seeds, the token
+ceiling with the share of it the model reaches, training seconds per iteration and
+inference throughput (plus test mDice with TTA, ``test TTA``, and PQ when the table
+has them). Model names that do not fit are shortened in the middle
+(``p2s_rle_nuc…_bilinear_tiny``); the files have them whole.
 """
 from __future__ import annotations
 
@@ -53,11 +54,11 @@ def _throughput(row: Row) -> str:
 #: (header, cell of a finished row, shown when some row has this key or always).
 COLUMNS: Tuple[Tuple[str, Callable[[Row], str], Optional[str]], ...] = (
     ('iters', lambda r: _num(r.get('iters'), '.0f'), None),
-    ('mDice', lambda r: _spread(r, 'mDice'), None),
-    ('mIoU', lambda r: _num(r.get('mIoU'), '.1f'), None),
-    ('mDice TTA', lambda r: _spread(r, 'tta_mDice'), 'tta_mDice'),
-    ('PQ', lambda r: _spread(r, 'PQ'), 'PQ'),
-    ('ceiling (share)', _ceiling, 'ceiling_mDice'),
+    ('val mDice', lambda r: _spread(r, 'val_mDice'), None),
+    ('test mDice', lambda r: _spread(r, 'mDice'), None),
+    ('test TTA', lambda r: _spread(r, 'tta_mDice'), 'tta_mDice'),
+    ('test PQ', lambda r: _spread(r, 'PQ'), 'PQ'),
+    ('test ceiling', _ceiling, 'ceiling_mDice'),
     ('s/iter', lambda r: _num(r.get('sec_per_iter'), '.3f'), None),
     ('img/s b1/b8', _throughput, None),
 )

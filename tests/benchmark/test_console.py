@@ -13,6 +13,7 @@ def _row(model, **extra):
 ROWS = [
     _row('p2s_ablation/p2s_rle_nuclei_reg_grid_pointer_end_aug_majority_bilinear_tiny',
          ceiling_mDice=92.68, ceiling_mDice_std=0.0, pct_of_ceiling=91.0,
+         val_mDice=80.12, val_mDice_std=2.0,
          tta_mDice=87.7, tta_mDice_std=0.7, PQ=61.2),
     _row('unet_nuclei_tiny', mDice=93.6, mDice_std=0.1, tta_mDice=93.6, tta_mDice_std=0.1),
     dict(model='mask2former_nuclei_tiny', status='failed', error='worker exited with 1'),
@@ -24,16 +25,17 @@ def test_console_table_fits_and_keeps_the_columns_a_reader_compares():
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= MAX_WIDTH
     header = [cell.strip() for cell in lines[0].split('  ') if cell.strip()]
-    assert header == ['model', 'iters', 'mDice', 'mIoU', 'mDice TTA', 'PQ',
-                      'ceiling (share)', 's/iter', 'img/s b1/b8']
+    assert header == ['model', 'iters', 'val mDice', 'test mDice', 'test TTA',
+                      'test PQ', 'test ceiling', 's/iter', 'img/s b1/b8']
     assert set(lines[1]) == {'-', ' '}
     token = [cell.strip() for cell in lines[2].split('  ') if cell.strip()]
-    assert token[1:] == ['1500', '84.3 ± 1.0', '73.2', '87.7 ± 0.7', '61.2',
+    assert token[1:] == ['1500', '80.1 ± 2.0', '84.3 ± 1.0', '87.7 ± 0.7', '61.2',
                          '92.7 (91%)', '0.079', '12 / 34']
     assert token[0].startswith('p2s_ablation/p2s') and '…' in token[0]
     assert token[0].endswith('bilinear_tiny') and len(token[0]) >= 30
     unet = [cell.strip() for cell in lines[3].split('  ') if cell.strip()]
-    assert unet[0] == 'unet_nuclei_tiny' and unet[5:7] == ['—', '—']  # no PQ, no ceiling
+    assert unet[0] == 'unet_nuclei_tiny' and unet[2] == '—'  # not validated
+    assert unet[5:7] == ['—', '—']  # no PQ, no ceiling
     failed = [cell.strip() for cell in lines[4].split('  ') if cell.strip()]
     assert failed[0] == 'mask2former_nuclei_tiny (failed)' and set(failed[1:]) == {'—'}
 
