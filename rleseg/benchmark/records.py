@@ -17,9 +17,14 @@ A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
   ``warmup_sec_per_iter`` and the ``iters`` they gave, fixed before training starts;
 * ``train``: ``iters``, ``batch_size``, ``sec_per_iter`` (median), ``wall_s``,
   ``train_s`` (seconds in training iterations), ``peak_mem_mib``, ``checkpoint``,
-  ``curve`` (learning-curve points: ``iter``, ``train_s`` and the scores, with
-  ``--curve-points``), ``machine`` (where it trained);
-* ``eval``: ``metrics`` (the :class:`~rleseg.evaluation.PerClassSegMetric` dict),
+  ``curve`` (learning-curve points: ``iter``, ``train_s``, ``split`` (``'val'``;
+  points without it are older and were scored on test), the scores and the kept
+  ``checkpoint`` of the point, with ``--curve-points``), ``machine`` (where it
+  trained);
+* ``eval``: ``metrics`` (the test split's
+  :class:`~rleseg.evaluation.PerClassSegMetric` dict), ``val`` (the validation
+  split's ``metrics``, ``ceiling`` and ``dataset``; None without a validation split,
+  absent in older records),
   ``ceiling`` (token models: the same metrics on the ground truth's own tokens),
   ``tta`` (``--tta``: ``views``, the same metrics with test-time augmentation and
   its ``b1_img_per_s``, or ``error`` for a model it does not serve),
