@@ -30,6 +30,7 @@ from mmseg.registry import DATASETS
 from .errors import DataError
 from .folder import FolderSegDataset
 from .imageio import image_size
+from .splits import natural_key
 
 VIDEO_FOLDER_LAYOUT = ('<root>/<img_path>/<sequence>/<frame><img_suffix> and '
                        '<root>/<seg_map_path>/<sequence>/<frame><seg_map_suffix> '
@@ -87,6 +88,7 @@ class VideoFolderDataset(FolderSegDataset):
             by_seq[sequence].append(item)
         self._positions = {}
         for sequence, frames in by_seq.items():
+            frames.sort(key=natural_key)           # a split file may list them unordered
             self._check_numbers(sequence, frames)
             self._positions.update((item, pos) for pos, item in enumerate(frames))
         return items

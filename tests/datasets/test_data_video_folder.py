@@ -3,7 +3,6 @@ config, and the one-line errors of bad input."""
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from mmengine.config import Config
@@ -171,3 +170,15 @@ def test_template_config_builds_windows_of_every_split(tmp_path):
     assert gt[:, 0, 0].tolist() == [1, 0, 1, 0]
     train = built['train_dataloader'][0]
     assert tuple(train['inputs'].shape) == (12, 64, 64)
+
+
+def test_a_split_file_lists_frames_in_any_order(video):
+    (video / 'splits').mkdir()
+    (video / 'splits' / 'part.txt').write_text('b/t02\nb/t00\na/t05\nb/t01\na/t06\n')
+    ds = _build(video, ann_file='splits/part.txt')
+    index = {ds.get_data_info(i)['item']: ds.get_data_info(i)['frame_index']
+             for i in range(len(ds))}
+    assert index == {'b/t00': 0, 'b/t01': 1, 'b/t02': 2, 'a/t05': 0, 'a/t06': 1}
+    (video / 'splits' / 'part.txt').write_text('b/t00\nb/t02\n')
+    message = _one_line_error(video, ann_file='splits/part.txt')
+    assert 't02 (number 2) after t00 (number 0)' in message
