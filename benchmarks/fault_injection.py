@@ -528,30 +528,33 @@ def _benchmark_resume(ctx):
 
     import torch
 
+    from rleseg.benchmark.launchers import worker_command
+    from rleseg.benchmark.settings import RunSpec
     from rleseg.engine import load_checkpoint_safely
-    options = ['--cfg-options', '{"default_hooks.checkpoint.interval": 4, '
-               '"default_hooks.checkpoint.max_keep_ckpts": 3, '
-               f'"train_dataloader.dataset.data_root": "{ctx.pristine / "ipsc_demo"}", '
-               f'"test_dataloader.dataset.data_root": "{ctx.pristine / "ipsc_demo"}"}}']
+    options = {'default_hooks.checkpoint.interval': 4,
+               'default_hooks.checkpoint.max_keep_ckpts': 3,
+               'train_dataloader.dataset.data_root': str(ctx.pristine / 'ipsc_demo'),
+               'test_dataloader.dataset.data_root': str(ctx.pristine / 'ipsc_demo')}
     work = Path(tempfile.mkdtemp(dir=ctx.scratch))
 
-    def worker(name):
-        return [sys.executable, '-m', 'rleseg.benchmark.worker', '--config',
-                'configs/unet_ipsc_tiny.py', '--model-dir', str(work / name), '--iters',
-                '8', '--latency-repeats', '1', '--num-vis', '1', *options]
+    def worker(name):  # the run's folder: work/<name>/unet_ipsc_tiny
+        return worker_command(RunSpec(
+            name='unet_ipsc_tiny', config='configs/unet_ipsc_tiny.py',
+            work_dir=str(work / name), iters=8, latency_repeats=1, num_vis=1,
+            cfg_options=options))
 
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
     subprocess.run(worker('straight'), cwd=REPO, env=env, capture_output=True, check=True)
     first = subprocess.Popen(worker('resumed'), cwd=REPO, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while not (work / 'resumed' / 'iter_4.pth').is_file():
+    while not (work / 'resumed' / 'unet_ipsc_tiny' / 'iter_4.pth').is_file():
         time.sleep(0.1)
     time.sleep(0.5)
     first.send_signal(signal.SIGINT)
     first.wait()
     subprocess.run(worker('resumed'), cwd=REPO, env=env, capture_output=True, check=True)
-    a, b = (load_checkpoint_safely(str(work / name / 'iter_8.pth'))['state_dict']
-            for name in ('straight', 'resumed'))
+    a, b = (load_checkpoint_safely(str(work / name / 'unet_ipsc_tiny' / 'iter_8.pth'))
+            ['state_dict'] for name in ('straight', 'resumed'))
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
