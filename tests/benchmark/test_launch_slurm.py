@@ -1,0 +1,85 @@
+"""--launcher slurm without a cluster: --no-wait returns once submitted (submitit's
+local executor), and a rerun waits for a run whose Slurm job is still queued instead
+of submitting it again (Slurm's answers faked)."""
+import io
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from rleseg.benchmark import BenchmarkSettings, resolve_models, run_benchmark, run_models
+from rleseg.benchmark.records import atomic_write_json, read_json, record_path
+from rleseg.benchmark.submitit_launcher import JOBS_NAME, SubmititLauncher
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _done(run_dir, name='unet_ipsc_tiny', seed=0):
+    atomic_write_json(record_path(str(run_dir)), dict(name=name, seed=seed, status='done',
+                                                     eval=dict(metrics=dict(mDice=1.0))))
+
+
+def test_no_wait_returns_once_submitted_and_writes_no_table(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    settings = BenchmarkSettings(work_dir=str(tmp_path), train=False, seeds=[0])
+    models, _ = resolve_models(None, ['unet_ipsc_tiny'])
+    launcher = SubmititLauncher(str(tmp_path / 'submitit'), cluster='local',
+                                gpus_per_run=0, cpus_per_run=1, wait=False)
+    stream = io.StringIO()
+    result = run_benchmark(models, settings, stream=stream, launcher=launcher)
+    assert result.ok and [r['status'] for r in result.records] == ['submitted']
+    assert result.tables == [] and not list(tmp_path.glob('benchmark_*'))
+    assert 'run the same command again (or with --eval-only)' in stream.getvalue()
+    run_dir = tmp_path / 'unet_ipsc_tiny' / 'seed_0'
+    jobs = json.loads((tmp_path / 'submitit' / JOBS_NAME).read_text())
+    assert jobs == {str(run_dir): result.records[0]['job']}
+    deadline = time.time() + 300  # the job goes on without us: nothing to evaluate
+    while (read_json(record_path(str(run_dir))) or {}).get('status') != 'failed':
+        assert time.time() < deadline, 'the submitted job did not run'
+        time.sleep(0.5)
+    assert 'no checkpoint to evaluate' in read_json(record_path(str(run_dir)))['error']
+
+
+def test_a_rerun_waits_for_a_queued_job_instead_of_submitting_it_again(tmp_path):
+    settings = BenchmarkSettings(work_dir=str(tmp_path), seeds=[0, 1, 2])
+    models, _ = resolve_models(None, ['unet_ipsc_tiny'])
+    runs = [settings.run(models[0], seed=seed) for seed in (0, 1, 2)]
+    launcher = SubmititLauncher(str(tmp_path / 'submitit'), poll_s=0.01)
+    atomic_write_json(str(tmp_path / 'submitit' / JOBS_NAME),
+                      {runs[0].model_dir: '7_0', runs[1].model_dir: '7_1'})
+    states = {'7_0': 'PENDING', '7_1': 'FAILED'}  # seed 0 queued, seed 1 gone
+    submitted = []
+
+    class Job:
+        def __init__(self, folder, job_id):
+            self.job_id = job_id
+            self.state = states.get(job_id, 'COMPLETED')
+
+        def done(self):  # the job finished: its worker wrote the record
+            _done(runs[int(self.job_id.split('_')[1])].model_dir,
+                  seed=int(self.job_id.split('_')[1]))
+            return True
+
+        def exception(self):
+            return None
+
+    class Executor:
+        def __init__(self, folder, cluster):
+            assert cluster == 'slurm'
+
+        def update_parameters(self, **parameters):
+            assert parameters['cpus_per_task'] == 4 and parameters['timeout_min'] == 240
+
+        def map_array(self, function, arguments):
+            submitted.extend(json.loads(a)['seed'] for a in arguments)
+            return [Job(None, f'8_{json.loads(a)["seed"]}') for a in arguments]
+
+    launcher.submitit = SimpleNamespace(SlurmJob=Job, AutoExecutor=Executor)
+    stream = io.StringIO()
+    records = run_models(models, settings, launcher=launcher, stream=stream)
+    assert submitted == [1, 2]  # not seed 0: its job is still queued
+    assert [r['status'] for r in records] == ['done'] * 3
+    assert '2 runs submitted (job 8), 1 still queued or running' in stream.getvalue()
+    jobs = json.loads((tmp_path / 'submitit' / JOBS_NAME).read_text())
+    assert jobs == {runs[0].model_dir: '7_0', runs[1].model_dir: '8_1',
+                    runs[2].model_dir: '8_2'}
