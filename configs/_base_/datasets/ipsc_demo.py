@@ -19,9 +19,8 @@ train_augment = [
 train_pipeline = _base_.train_pipeline[:2] + train_augment + _base_.train_pipeline[-1:]
 # Stronger augmentation for small data (p2s-ablation lever e; strong_augment.py, the
 # nuclei base's recipe). It pays only with longer schedules: the *_ipsc_aug_tiny
-# configs train every paradigm with it (`--suite demo-aug`, README: 4,000 iterations),
-# while the 200-iteration demo keeps flips, where the augmentation would cost Mask2Former
-# 8 mDice points.
+# configs train every paradigm with it (`--suite demo-aug`), while the 200-iteration
+# demo keeps flips, where it does not pay (configs/p2s_ablation/README.md).
 train_pipeline_strong = (_base_.train_pipeline[:2] + _base_.strong_augment
                          + _base_.train_pipeline[-1:])
 test_pipeline = _base_.test_pipeline[:1] + [

@@ -10,7 +10,7 @@
 # are chosen on val (learning curves, --select); test is only reported.
 # Crops are used whole (64 x 64, no resizing). Every paradigm trains with the same
 # augmentation, train_pipeline_strong below (its effect on each paradigm, 3 seeds x 1,500
-# iterations, is in the README); train_pipeline (flips only) is what the p2s-ablation
+# iterations, is in docs/results.md); train_pipeline (flips only) is what the p2s-ablation
 # configs start from.
 _base_ = ['./folder.py', './strong_augment.py']
 
