@@ -21,11 +21,13 @@ from mmengine.config import DictAction
 
 from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
-from rleseg.benchmark.compose import compose_paradigms, dataset_name
+from rleseg.benchmark.compose import (COST_STEPS, MAX_STEP_RATIO, Budget,
+                                      compose_paradigms, dataset_name)
 from rleseg.benchmark.launchers import LocalLauncher
 from rleseg.benchmark.selection import report_selection
 from rleseg.engine import add_debug_argument, user_errors
 from rleseg.engine.tool_errors import ConfigError
+from rleseg.engine.warning_filters import filter_third_party_warnings
 from rleseg.models.tta import VIEWS
 
 
@@ -42,17 +44,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--min-ceiling-dice', type=float, default=90.0,
                         help='--dataset: the token ceiling (mDice, %%) the derived '
                         'tokenizer keeps (default 90)')
+    parser.add_argument('--max-step-ratio', type=float, default=MAX_STEP_RATIO,
+                        help='--dataset: the token model\'s training step may take at '
+                        'most R times the slowest dense baseline\'s, both timed here; '
+                        'a finer mask grid over it is given up, and said (default '
+                        f'{MAX_STEP_RATIO:g}; 0: no budget)')
+    parser.add_argument('--cost-steps', type=int, default=COST_STEPS,
+                        help='--dataset: timed training steps per model for that budget '
+                        f'(default {COST_STEPS}; 0: time nothing, no budget)')
     parser.add_argument('--work-dir',
                         help='where models and reports go (default '
                         'work_dirs/benchmark_<suite or custom>)')
     parser.add_argument('--eval-only', action='store_true',
                         help='do not train: evaluate the latest checkpoint in each '
                         "model's work dir (<work-dir>/<config name>/)")
-    budget = parser.add_mutually_exclusive_group()
-    budget.add_argument('--iters', type=int,
+    parser.add_argument('--iters', type=int,
                         help="train every model N iterations, its config's whole schedule "
                         '(LR schedulers, intervals) scaled to N (e.g. 1 for a smoke test)')
-    budget.add_argument('--budget-minutes', type=float,
+    parser.add_argument('--budget-minutes', type=float,
                         help='train every model for the iterations that fit M minutes '
                         'on this machine (timed warm-up, then the scaled schedule); the '
                         'table records the iterations each model got')
@@ -138,6 +147,7 @@ def build_launcher(args: argparse.Namespace, work_dir: str):
 
 
 def main(argv=None) -> int:
+    filter_third_party_warnings()
     args = parse_args(argv)
     if args.dataset:
         title = f'paradigms_{dataset_name(args.dataset)}'
@@ -148,6 +158,7 @@ def main(argv=None) -> int:
     with user_errors(args.debug):
         composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'),
                                      min_ceiling_dice=args.min_ceiling_dice,
+                                     budget=Budget(args.max_step_ratio, args.cost_steps),
                                      stream=sys.stdout) if args.dataset else []
         models, demo = resolve_models(suite, [*args.configs, *(m.config for m in composed)])
         settings = BenchmarkSettings(

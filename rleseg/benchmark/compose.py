@@ -3,21 +3,31 @@
 ``tools/benchmark.py --dataset my_dataset.py --suite paradigms`` composes ONE dataset
 config (pipelines, dataloaders, ``num_classes``; e.g. on ``FolderSegDataset``, mmseg's
 plain ``img_dir`` / ``ann_dir`` layout) with the tiny model config of each paradigm.
-The dataset pipeline is the same for every paradigm: the token model tokenizes the
-ground truth in its data preprocessor, with a tokenizer derived from the training
-masks (:mod:`rleseg.benchmark.derive`) and printed.
+The dataset pipeline is the same for every paradigm: the token model (every setting
+of ``configs/_base_/models/p2s_rle_tiny.py``, the shipped tiny token models' base)
+tokenizes the ground truth in its data preprocessor, with a tokenizer derived from the
+training masks (:mod:`rleseg.benchmark.derive`) and printed. Its training step is kept
+within ``max_step_ratio`` times the slowest dense baseline's, both timed on this
+machine (:mod:`rleseg.benchmark.step_cost`) on a batch of the training split.
 
-Each composed config is written once to ``<work_dir>/configs/<paradigm>_<dataset>.py``
-(a plain config file anyone can rerun with ``tools/train.py``) and reused as it is
-when the benchmark resumes.
+Each composed config is written to ``<work_dir>/configs/<paradigm>_<dataset>.py`` (a
+plain config file anyone can rerun with ``tools/train.py``) with a top-level
+``composed_from`` key: the dataset config, the options and ``inputs_sha1``, a hash of
+everything it was composed from (the resolved dataset config and model bases, and for
+the token model the options and the dense baselines it was timed against). A resumed
+benchmark reuses a composed config whose inputs are unchanged and composes it again
+otherwise, so its settings (and the record made with it) differ from the old run's.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import os
 import os.path as osp
 import random
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 import numpy as np
 
@@ -27,6 +37,11 @@ from .suites import CONFIG_ROOT, ModelSpec
 
 #: Training masks sampled (evenly over the split) to derive the token model's tokenizer.
 DERIVE_SAMPLES = 256
+#: Default step budget of the composed token model: at most this many times the
+#: training step of the slowest dense baseline on the same data.
+MAX_STEP_RATIO = 5.0
+#: Timed training steps per model when the costs are measured (after one warm-up).
+COST_STEPS = 3
 
 
 @dataclass(frozen=True)
@@ -50,12 +65,9 @@ def _mask2former(cfg, num_classes: int) -> None:
 
 
 def _p2s(cfg, num_classes: int) -> None:
-    """The token model: the dataset's classes, and the resampling that raised the token
-    ceiling and the score on both data sets of the p2s-ablation suite (block majority,
-    bilinear upsampling; README); the subsample factor is derived later."""
+    """The token model: the dataset's classes (its base keeps every other setting; the
+    mask size, subsample factor and lengths are derived later)."""
     cfg.model.tokenizer.num_classes = num_classes
-    cfg.model.tokenizer.subsample = dict(mode='majority')
-    cfg.model.tokenizer.upsample = 'bilinear'
 
 
 PARADIGMS: Dict[str, Paradigm] = {
@@ -109,10 +121,12 @@ def _base_config(paradigm: Paradigm, dataset_config: str):
         os.remove(file.name)
 
 
-def training_masks(cfg, limit: int = DERIVE_SAMPLES) -> List[np.ndarray]:
-    """Ground-truth class maps of up to ``limit`` training items, as the training
-    pipeline delivers them to the model (random augmentation seeded, so the sample is
-    reproducible)."""
+def training_dataset(cfg):
+    """The training dataset of ``cfg`` (its pipeline included), built once.
+
+    Raises:
+        DatasetConfigError: the training split is empty.
+    """
     from mmseg.registry import DATASETS
     from mmseg.utils import register_all_modules
 
@@ -121,6 +135,13 @@ def training_masks(cfg, limit: int = DERIVE_SAMPLES) -> List[np.ndarray]:
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     if len(dataset) == 0:
         raise DatasetConfigError('the training split of the dataset config is empty')
+    return dataset
+
+
+def training_masks(dataset, limit: int = DERIVE_SAMPLES) -> List[np.ndarray]:
+    """Ground-truth class maps of up to ``limit`` items of ``dataset``, as the training
+    pipeline delivers them to the model (random augmentation seeded, so the sample is
+    reproducible)."""
     random.seed(0)
     np.random.seed(0)
     indices = np.unique(np.linspace(0, len(dataset) - 1, min(limit, len(dataset)))
@@ -132,9 +153,90 @@ def training_masks(cfg, limit: int = DERIVE_SAMPLES) -> List[np.ndarray]:
     return masks
 
 
+@dataclass
+class Budget:
+    """How the token model's step is kept in check.
+
+    Attributes:
+        max_step_ratio: the token model's step may take at most this many times the
+            slowest dense baseline's (0: no budget).
+        steps: timed training steps per model (0: nothing is timed, no budget).
+    """
+    max_step_ratio: float = MAX_STEP_RATIO
+    steps: int = COST_STEPS
+
+    def __post_init__(self) -> None:
+        if self.max_step_ratio < 0:
+            raise DatasetConfigError(f'--max-step-ratio must be >= 0 (0: no budget), got '
+                                     f'{self.max_step_ratio}')
+        if self.steps < 0:
+            raise DatasetConfigError(f'--cost-steps must be >= 0, got {self.steps}')
+
+    @property
+    def applies(self) -> bool:
+        """True when steps are timed and the token model's is bounded."""
+        return self.steps > 0 and self.max_step_ratio > 0
+
+
+def _fingerprint(*parts: Any) -> str:
+    """sha1 of JSON-able parts (configs as dicts), order and key order fixed."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _stored_fingerprint(path: str) -> Optional[str]:
+    """``composed_from.inputs_sha1`` of a composed config file (None: absent or not
+    loadable)."""
+    from mmengine.config import Config
+    try:
+        return (Config.fromfile(path).get('composed_from') or {}).get('inputs_sha1')
+    except Exception:  # an unreadable file is composed again, never trusted
+        return None
+
+
+def _dense_budget(dense: Dict[str, Any], dataset, budget: Budget,
+                  stream: Optional[TextIO]) -> Tuple[Optional[float], str]:
+    """(step budget in seconds, where it comes from) from the dense baselines' steps."""
+    from .step_cost import measure_step
+    if not budget.applies:
+        return None, ''
+    costs = {name: measure_step(cfg, dataset, budget.steps) for name, cfg in dense.items()}
+    if stream is not None:
+        stream.write('dense baselines, one training step on this machine: ' + ', '.join(
+            f'{name} {cost.sec_per_iter:.3f} s ({cost.peak_mib:.0f} MiB)'
+            for name, cost in costs.items()) + '\n')
+    slowest = max(costs, key=lambda name: costs[name].sec_per_iter)
+    seconds = costs[slowest].sec_per_iter
+    return (budget.max_step_ratio * seconds,
+            f'--max-step-ratio {budget.max_step_ratio:g} x the slowest dense baseline, '
+            f'{slowest} {seconds:.3f} s')
+
+
+def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling_dice: float,
+            budget: Budget, stream: Optional[TextIO]):
+    """Derive the token model's tokenizer on the training masks of ``cfg``, its step
+    kept within the budget."""
+    from .derive import derive_tokenizer
+    from .step_cost import measure_step
+    dataset = training_dataset(cfg)
+    max_seconds, note = _dense_budget(dense, dataset, budget, stream)
+
+    def step_cost(tokenizer: dict):
+        probe = copy.deepcopy(cfg)
+        _use_tokenizer(probe, tokenizer)
+        return measure_step(probe, dataset, budget.steps,
+                            give_up_s=None if max_seconds is None else 3 * max_seconds)
+
+    return derive_tokenizer(training_masks(dataset), num_classes,
+                            base=_scheme_fields(cfg.model.tokenizer),
+                            min_ceiling_dice=min_ceiling_dice,
+                            step_cost=step_cost if budget.steps > 0 else None,
+                            max_sec_per_iter=max_seconds, budget_note=note)
+
+
 def compose_paradigms(dataset_config: str, out_dir: str,
                       paradigms: Sequence[str] = tuple(PARADIGMS),
-                      min_ceiling_dice: float = 90.0,
+                      min_ceiling_dice: float = 90.0, budget: Optional[Budget] = None,
                       stream: Optional[TextIO] = None) -> List[ModelSpec]:
     """Write (or reuse) one composed config per paradigm and return their specs.
 
@@ -143,13 +245,15 @@ def compose_paradigms(dataset_config: str, out_dir: str,
         out_dir: folder of the composed configs (``<work_dir>/configs``).
         paradigms: names of :data:`PARADIGMS`, in table order.
         min_ceiling_dice: the token ceiling (mDice, %) the derived tokenizer keeps.
-        stream: where the derived tokenizer is printed.
+        budget: the token model's step budget (default :class:`Budget`).
+        stream: where the derived tokenizer, the timed steps and recompositions are
+            printed.
 
     Raises:
         DatasetConfigError: a missing file, a dataset config without ``num_classes``
             or dataloaders, an empty training split, masks the derivation cannot use.
     """
-    from .derive import derive_tokenizer
+    budget = budget or Budget()
     unknown = [name for name in paradigms if name not in PARADIGMS]
     if unknown:
         raise DatasetConfigError(f'unknown paradigm(s) {unknown}; choose from '
@@ -158,23 +262,39 @@ def compose_paradigms(dataset_config: str, out_dir: str,
     num_classes = int(dataset.num_classes)
     name = dataset_name(dataset_config)
     os.makedirs(out_dir, exist_ok=True)
+    bases = {}
+    for paradigm in PARADIGMS.values():
+        bases[paradigm.name] = _base_config(paradigm, dataset_config)
+        paradigm.adapt(bases[paradigm.name], num_classes)
+    dense = {key: cfg for key, cfg in bases.items() if key != 'p2s_rle'}
+    options = dict(min_ceiling_dice=min_ceiling_dice,
+                   max_step_ratio=budget.max_step_ratio, cost_steps=budget.steps)
     specs = []
     for paradigm in (PARADIGMS[p] for p in paradigms):
         path = osp.join(out_dir, f'{paradigm.name}_{name}.py')
-        if not osp.isfile(path):
-            cfg = _base_config(paradigm, dataset_config)
-            paradigm.adapt(cfg, num_classes)
-            if paradigm.name == 'p2s_rle':
+        cfg = bases[paradigm.name]
+        token = paradigm.name == 'p2s_rle'
+        inputs = [cfg.to_dict()] + ([options, {k: c.to_dict() for k, c in dense.items()}]
+                                    if token else [])
+        sha1 = _fingerprint(*inputs)
+        stored = _stored_fingerprint(path) if osp.isfile(path) else None
+        if stored != sha1:
+            if osp.isfile(path) and stream is not None:
+                stream.write(f'{path}: its inputs changed since it was composed '
+                             '(dataset config, model base or options): composing it '
+                             'again\n')
+            if token:
                 try:
-                    derived = derive_tokenizer(training_masks(cfg), num_classes,
-                                               base=_scheme_fields(cfg.model.tokenizer),
-                                               min_ceiling_dice=min_ceiling_dice)
+                    derived = _derive(cfg, dense, num_classes, min_ceiling_dice, budget,
+                                      stream)
                 except ValueError as error:
                     raise DatasetConfigError(f'--dataset {dataset_config}: {error}') \
                         from None
                 _use_tokenizer(cfg, derived.tokenizer)
                 if stream is not None:
                     stream.write(derived.describe() + '\n')
+            cfg.composed_from = dict(dataset_config=osp.abspath(dataset_config),
+                                     options=options if token else {}, inputs_sha1=sha1)
             cfg.dump(path)
         specs.append(ModelSpec(f'{paradigm.name}_{name}', path))
     return specs

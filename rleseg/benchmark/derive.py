@@ -13,6 +13,15 @@ preprocessor tokenizes), :func:`derive_tokenizer` picks
   of 8. The ceiling is measured before truncation; the benchmark's ceiling column
   measures it with the chosen L.
 
+A finer grid costs more: the encoder memory has S x S cells and L grows with S. Given
+``step_cost`` (the seconds and memory of a training step of the token model with a
+candidate tokenizer, :mod:`rleseg.benchmark.step_cost`) and a budget
+``max_sec_per_iter``, the candidates are timed from the coarsest up to the first one
+over the budget (finer ones cost more and are not timed), and the chosen S is the
+coarsest that keeps the ceiling when its step fits the budget, else the finest S whose
+step fits; what that gives up (the ceiling, the finer S) is said in
+:meth:`DerivedTokenizer.describe`.
+
 Everything RLE goes through :mod:`rleseg.tokenizers`; the Dice through
 :mod:`rleseg.evaluation`.
 """
@@ -20,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -29,39 +38,79 @@ from rleseg.tokenizers import build_tokenizer
 
 #: Tokenizer fields the derivation sets; the rest come from the base config.
 DERIVED_FIELDS = ('mask_size', 'subsample', 'max_length', 'max_seq_len')
-#: The scheme of the tiny token models (docs/tokenizer.md describes the schemes).
-DEFAULT_BASE = dict(scheme='lac', starts='2d', order='row', pad_weight=0.1)
+#: Scheme fields used when no base is given (the composed token model passes its
+#: config's tokenizer fields instead: configs/_base_/models/p2s_rle_tiny.py).
+DEFAULT_BASE = dict(scheme='lac', starts='flat', order='row', pad_weight=0.1)
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """One training step of a model: median wall seconds and peak memory (MiB)."""
+    sec_per_iter: float
+    peak_mib: Optional[float] = None
 
 
 @dataclass
 class Candidate:
-    """One subsample factor tried: its mask size, ceiling and sequence lengths."""
+    """One subsample factor tried: its mask size, ceiling, sequence lengths, the L they
+    give and, when timed, the cost of a training step with it."""
     factor: int
     mask_size: int
     ceiling_mdice: float
     tokens_quantile: float
     tokens_max: int
+    max_seq_len: int = 0
+    cost: Optional[StepCost] = None
+
+    def fits(self, max_sec_per_iter: Optional[float]) -> bool:
+        """True when timed within the budget (no budget: always)."""
+        return max_sec_per_iter is None or (
+            self.cost is not None and self.cost.sec_per_iter <= max_sec_per_iter)
 
 
 @dataclass
 class DerivedTokenizer:
-    """The chosen tokenizer config and what was measured to choose it."""
+    """The chosen tokenizer config and what was measured to choose it.
+
+    Attributes:
+        budget: the step budget in seconds (None: none applied).
+        budget_note: where the budget comes from (printed with it).
+        given_up: one line per thing the budget or the data cost (empty: nothing).
+    """
     tokenizer: Dict[str, Any]
     chosen: Candidate
     candidates: List[Candidate] = field(default_factory=list)
     num_masks: int = 0
+    budget: Optional[float] = None
+    budget_note: str = ''
+    given_up: List[str] = field(default_factory=list)
+
+    def _step(self, candidate: Candidate) -> str:
+        if candidate.cost is None:
+            return ('step not timed (finer than an S over the budget)'
+                    if self.budget is not None else '')
+        cost = candidate.cost
+        memory = f', {cost.peak_mib:.0f} MiB' if cost.peak_mib is not None else ''
+        over = '  OVER BUDGET' if not candidate.fits(self.budget) else ''
+        return f'step {cost.sec_per_iter:.3f} s{memory}{over}'
 
     def describe(self) -> str:
-        """Several lines for the benchmark's output."""
+        """Several lines for the benchmark's output: every candidate with its ceiling,
+        L and step cost, the choice and what it gave up."""
         lines = [f'token model tokenizer derived from {self.num_masks} training masks '
                  f"({self.tokenizer['scheme']}, starts {self.tokenizer.get('starts')}):"]
+        if self.budget is not None:
+            lines.append(f'  step budget {self.budget:.3f} s per training iteration '
+                         f'({self.budget_note})')
         for c in self.candidates:
             mark = '->' if c is self.chosen else '  '
             lines.append(f'  {mark} x{c.factor:<2d} S = {c.mask_size:<4d} ceiling mDice '
-                         f'{c.ceiling_mdice:5.1f}  tokens p99 {c.tokens_quantile:6.1f} '
-                         f'max {c.tokens_max}')
+                         f'{c.ceiling_mdice:5.1f}  L {c.max_seq_len:<5d} tokens p99 '
+                         f'{c.tokens_quantile:6.1f} max {c.tokens_max:<5d} {self._step(c)}'
+                         .rstrip())
         lines.append(f"  chosen: S = {self.tokenizer['mask_size']}, max_length "
                      f"{self.tokenizer['max_length']}, L = {self.tokenizer['max_seq_len']}")
+        lines += [f'  given up: {line}' for line in self.given_up]
         return '\n'.join(lines)
 
 
@@ -80,10 +129,43 @@ def ceiling_mdice(tokenizer, masks: Sequence[np.ndarray], num_classes: int) -> f
     return float(100.0 * scores['Dice'][1:][foreground].mean())
 
 
+def _length(quantile: float) -> int:
+    """L for a sequence-length quantile: rounded up to a multiple of 8."""
+    return int(8 * math.ceil(quantile / 8))
+
+
+def _choose(candidates: List[Candidate], min_ceiling_dice: float,
+            budget: Optional[float]) -> Tuple[Candidate, List[str]]:
+    """(chosen, given-up lines): the coarsest candidate that keeps the ceiling if it
+    fits the budget, else the finest that fits (else the coarsest of all)."""
+    keeping = next((c for c in candidates if c.ceiling_mdice >= min_ceiling_dice),
+                   candidates[-1])
+    given_up = []
+    if keeping.ceiling_mdice < min_ceiling_dice:
+        given_up.append(f'no S reaches the {min_ceiling_dice:g} ceiling; the finest, '
+                        f'S = {keeping.mask_size}, keeps {keeping.ceiling_mdice:.1f}')
+    if keeping.fits(budget):
+        return keeping, given_up
+    affordable = [c for c in candidates[:candidates.index(keeping)] if c.fits(budget)]
+    chosen = affordable[-1] if affordable else candidates[0]
+    step = (f'{keeping.cost.sec_per_iter:.3f} s' if keeping.cost is not None
+            else 'more than that of a coarser S over the budget')
+    given_up.append(
+        f'S = {keeping.mask_size} would keep a ceiling of {keeping.ceiling_mdice:.1f} but '
+        f'its training step ({step}) is over the budget of {budget:.3f} s; S = '
+        f'{chosen.mask_size} keeps {chosen.ceiling_mdice:.1f}'
+        + ('' if affordable else ' and is over the budget too (the coarsest S tried)')
+        + '. Ask for the finer grid with a larger --max-step-ratio (or 0: no budget)')
+    return chosen, given_up
+
+
 def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
                      base: Optional[Dict[str, Any]] = None,
                      min_ceiling_dice: float = 90.0, coverage: float = 0.99,
-                     factors: Sequence[int] = (16, 8, 4, 2, 1)) -> DerivedTokenizer:
+                     factors: Sequence[int] = (16, 8, 4, 2, 1),
+                     step_cost: Optional[Callable[[Dict[str, Any]], StepCost]] = None,
+                     max_sec_per_iter: Optional[float] = None,
+                     budget_note: str = '') -> DerivedTokenizer:
     """Choose S, ``max_length`` and L for P x P training masks (see the module doc).
 
     Args:
@@ -96,6 +178,10 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
         coverage: the quantile of sequence lengths that L must cover.
         factors: subsample factors tried, coarsest first; those that do not divide P
             are skipped. When none reaches the ceiling, the finest is taken.
+        step_cost: ``tokenizer config -> StepCost`` of a training step of the token
+            model with it (None: steps are not timed and no budget applies).
+        max_sec_per_iter: the step budget in seconds (None: none; needs ``step_cost``).
+        budget_note: where the budget comes from, printed with it.
 
     Raises:
         ValueError: no masks, non-square or unequal masks, or no factor dividing P.
@@ -115,8 +201,7 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
     base = dict(DEFAULT_BASE if base is None else base)
     subsample_mode = dict(base.get('subsample') or {}).get('mode', 'nearest')
     candidates: List[Candidate] = []
-    chosen: Optional[Candidate] = None
-    chosen_cfg: Dict[str, Any] = {}
+    configs: List[Dict[str, Any]] = []
     for factor in usable:
         size = patch // factor
         probe_cfg = dict(base, mask_size=size, num_classes=num_classes, max_length=size,
@@ -124,12 +209,17 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
         counter = build_tokenizer(dict(probe_cfg, max_seq_len=8))
         lengths = np.array([counter.count_tokens(m) for m in masks])
         probe = build_tokenizer(dict(probe_cfg, max_seq_len=max(8, int(lengths.max()))))
-        candidate = Candidate(factor, size, ceiling_mdice(probe, masks, num_classes),
-                              float(np.quantile(lengths, coverage)), int(lengths.max()))
-        candidates.append(candidate)
-        if chosen is None and candidate.ceiling_mdice >= min_ceiling_dice:
-            chosen, chosen_cfg = candidate, probe_cfg
-    if chosen is None:
-        chosen, chosen_cfg = candidates[-1], probe_cfg
-    chosen_cfg['max_seq_len'] = int(8 * math.ceil(chosen.tokens_quantile / 8))
-    return DerivedTokenizer(chosen_cfg, chosen, candidates, len(masks))
+        quantile = float(np.quantile(lengths, coverage))
+        candidates.append(Candidate(factor, size, ceiling_mdice(probe, masks, num_classes),
+                                    quantile, int(lengths.max()), _length(quantile)))
+        configs.append(dict(probe_cfg, max_seq_len=candidates[-1].max_seq_len))
+    budget = max_sec_per_iter if step_cost is not None else None
+    if step_cost is not None:
+        for candidate, cfg in zip(candidates, configs):  # coarse to fine
+            candidate.cost = step_cost(cfg)
+            if not candidate.fits(budget) or (
+                    budget is None and candidate.ceiling_mdice >= min_ceiling_dice):
+                break  # finer grids cost more (over the budget) or are not needed
+    chosen, given_up = _choose(candidates, min_ceiling_dice, budget)
+    return DerivedTokenizer(configs[candidates.index(chosen)], chosen, candidates,
+                            len(masks), budget, budget_note, given_up)

@@ -12,13 +12,19 @@ import re
 import warnings
 from typing import Tuple, Type
 
-#: (start of the message, category) of each hidden warning.
+#: (start of the message, category) of each hidden warning; no ',' or ':' in a message
+#: start (they separate the fields of ``PYTHONWARNINGS``).
 KNOWN_WARNINGS: Tuple[Tuple[str, Type[Warning]], ...] = (
     # setuptools < 81 (pinned: mmengine 0.10.7 resolves `mmseg::` config bases through
     # pkg_resources) warns on every import of pkg_resources, once per process and per
     # config that names an mmseg:: base.
     ('pkg_resources is deprecated as an API', UserWarning),
     ('pkg_resources is deprecated as an API', DeprecationWarning),
+    # torch 2.x, from mmcv / mmdet code that builds grids without `indexing=`.
+    ('torch.meshgrid', UserWarning),
+    # mmseg's CrossEntropyLoss advice, raised once per dense model built with its
+    # default (the baselines keep mmseg's default on purpose).
+    ('Default ``avg_non_ignore`` is False', UserWarning),
 )
 
 

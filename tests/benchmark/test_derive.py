@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from rleseg.benchmark.derive import ceiling_mdice, derive_tokenizer
+from rleseg.benchmark.derive import StepCost, ceiling_mdice, derive_tokenizer
 from rleseg.tokenizers import build_tokenizer
 
 
@@ -71,3 +71,53 @@ def test_masks_it_cannot_use_are_refused_in_one_line():
         derive_tokenizer([], num_classes=2)
     with pytest.raises(ValueError, match='square and of one size'):
         derive_tokenizer([np.zeros((64, 48), np.int64)], num_classes=2)
+
+
+def _cost_by_size(seconds: dict, timed: list):
+    """A step-cost function of the mask size (seconds per S), recording what it timed."""
+    def step_cost(tokenizer: dict) -> StepCost:
+        timed.append(tokenizer['mask_size'])
+        return StepCost(seconds[tokenizer['mask_size']], peak_mib=100.0)
+    return step_cost
+
+
+def test_the_coarsest_grid_that_keeps_the_ceiling_is_kept_when_it_fits_the_budget():
+    masks, timed = _discs(6), []
+    seconds = {4: 0.01, 8: 0.02, 16: 0.05, 32: 0.4, 64: 6.0}
+    free = derive_tokenizer(masks, num_classes=2, min_ceiling_dice=95.0)
+    derived = derive_tokenizer(masks, num_classes=2, min_ceiling_dice=95.0,
+                               step_cost=_cost_by_size(seconds, timed),
+                               max_sec_per_iter=100.0, budget_note='test budget')
+    assert derived.chosen.mask_size == free.chosen.mask_size and not derived.given_up
+    assert timed == [4, 8, 16, 32, 64]  # all within the budget: every S timed
+    text = derived.describe()
+    assert 'step budget 100.000 s' in text and 'test budget' in text
+    assert 'step 0.050 s, 100 MiB' in text and 'OVER BUDGET' not in text
+
+
+def test_a_grid_over_the_budget_gives_way_to_the_finest_that_fits_and_says_so():
+    masks, timed = _discs(6), []
+    seconds = {4: 0.01, 8: 0.02, 16: 0.05, 32: 0.4, 64: 6.0}
+    free = derive_tokenizer(masks, num_classes=2, min_ceiling_dice=99.0)
+    assert free.chosen.mask_size == 64    # only S = P keeps 99 on these discs
+    derived = derive_tokenizer(masks, num_classes=2, min_ceiling_dice=99.0,
+                               step_cost=_cost_by_size(seconds, timed),
+                               max_sec_per_iter=0.1)
+    assert derived.chosen.mask_size == 16 and derived.tokenizer['mask_size'] == 16
+    assert derived.tokenizer['max_seq_len'] == derived.chosen.max_seq_len
+    assert timed == [4, 8, 16, 32]        # S = 64 is finer than an S over the budget
+    (given_up,) = derived.given_up
+    assert 'S = 64 would keep a ceiling of 100.0' in given_up
+    assert 'over the budget of 0.100 s; S = 16 keeps' in given_up
+    assert '--max-step-ratio' in given_up
+    text = derived.describe()
+    assert 'step 0.400 s, 100 MiB  OVER BUDGET' in text
+    assert 'step not timed (finer than an S over the budget)' in text
+    assert 'given up: S = 64' in text
+
+
+def test_when_nothing_fits_the_budget_the_coarsest_grid_is_taken():
+    derived = derive_tokenizer(_discs(4), num_classes=2, min_ceiling_dice=90.0,
+                               step_cost=lambda tok: StepCost(1.0), max_sec_per_iter=0.1)
+    assert derived.chosen is derived.candidates[0]
+    assert 'over the budget too (the coarsest S tried)' in derived.given_up[-1]

@@ -1,5 +1,9 @@
 """Your own dataset in one command: a folder dataset written here (a few 64 x 64
-images in mmseg's plain layout) through ``--dataset ... --suite paradigms``."""
+images in mmseg's plain layout) through ``--dataset ... --suite paradigms``: the token
+model composed on it is the shipped tiny token model but for what the data derives, its
+training step is timed against the dense baselines', and a composed config is composed
+again when its inputs change."""
+import io
 import json
 from pathlib import Path
 
@@ -8,14 +12,21 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
+from rleseg.benchmark.compose import Budget, compose_paradigms
+
 REPO = Path(__file__).resolve().parents[2]
 PARADIGMS = ('p2s_rle', 'unet', 'deeplabv3plus', 'mask2former')
+#: What the data derives in the composed token model; everything else is the base's.
+DERIVED = {('tokenizer', 'num_classes'), ('tokenizer', 'mask_size'),
+           ('tokenizer', 'subsample', 'factor'), ('tokenizer', 'max_length'),
+           ('tokenizer', 'max_seq_len'), ('data_preprocessor', 'size'),
+           ('test_cfg', 'crop_size'), ('test_cfg', 'stride')}
 
 
 def _write_folder_dataset(root: Path) -> None:
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[:64, :64]
-    for split, count in (('train', 6), ('test', 2)):
+    for split, count in (('train', 6), ('val', 2), ('test', 2)):
         for index in range(count):
             label = np.zeros((64, 64), np.uint8)
             for _ in range(3):
@@ -36,8 +47,20 @@ def _dataset_config(path: Path, root: Path, extra: str = '') -> Path:
         f'    dataset=dict(data_root={str(root)!r}))\n'
         f'val_dataloader = dict(num_workers=0, persistent_workers=False,\n'
         f'    dataset=dict(data_root={str(root)!r}))\n'
-        'test_dataloader = val_dataloader\n')
+        f'test_dataloader = dict(num_workers=0, persistent_workers=False,\n'
+        f'    dataset=dict(data_root={str(root)!r}))\n')
     return path
+
+
+def _leaves(cfg, prefix=()):
+    """{key path: value} of every leaf of a config dict."""
+    out = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict):
+            out.update(_leaves(value, prefix + (key, )))
+        else:
+            out[prefix + (key, )] = value
+    return out
 
 
 def test_a_folder_dataset_runs_every_paradigm(tmp_path, benchmark_tool, capsys):
@@ -47,11 +70,14 @@ def test_a_folder_dataset_runs_every_paradigm(tmp_path, benchmark_tool, capsys):
     work = tmp_path / 'bench'
     code = benchmark_tool.main(['--dataset', str(config), '--suite', 'paradigms',
                                 '--iters', '1', '--work-dir', str(work),
+                                '--cost-steps', '1',
                                 '--latency-repeats', '1', '--num-vis', '1'])
     out = capsys.readouterr().out
     assert code == 0, out
     assert 'token model tokenizer derived from 6 training masks' in out
     assert 'chosen: S = ' in out
+    assert 'dense baselines, one training step on this machine: unet ' in out
+    assert 'step budget' in out and 'x the slowest dense baseline' in out
     names = [f'{p}_cells' for p in PARADIGMS]
     report = json.loads((work / 'benchmark_cells.json').read_text())
     assert [m['name'] for m in report['models']] == names
@@ -60,12 +86,47 @@ def test_a_folder_dataset_runs_every_paradigm(tmp_path, benchmark_tool, capsys):
     assert not report['test_split']['generated'] and 'real data' in out
     token = report['models'][0]
     assert token['eval']['ceiling']['mDice'] > 50.0      # the derived tokenizer's ceiling
-    model = Config.fromfile(str(work / 'configs' / 'p2s_rle_cells.py')).model
-    tok = model.tokenizer        # the measured resampling, the derived factor
-    assert tok.subsample.mode == 'majority' and tok.upsample == 'bilinear'
+    composed = Config.fromfile(str(work / 'configs' / 'p2s_rle_cells.py'))
+    model = composed.model
+    tok = model.tokenizer
     assert tok.subsample.factor * tok.mask_size == model.data_preprocessor.size[0]
+    shipped = Config.fromfile(str(REPO / 'configs/_base_/models/p2s_rle_tiny.py')).model
+    ours, theirs = _leaves(model.to_dict()), _leaves(shipped.to_dict())
+    assert ours.keys() == theirs.keys()
+    assert {key for key in ours if ours[key] != theirs[key]} <= DERIVED
+    assert composed.composed_from.options == dict(
+        min_ceiling_dice=90.0, max_step_ratio=5.0, cost_steps=1)
     for name in names:  # the composed configs are kept for reruns with tools/train.py
         assert (work / 'configs' / f'{name}.py').is_file()
+
+
+def test_a_composed_config_is_composed_again_when_its_inputs_change(tmp_path):
+    root = tmp_path / 'cells'
+    _write_folder_dataset(root)
+    config = _dataset_config(tmp_path / 'cells.py', root)
+    out, untimed = tmp_path / 'configs', Budget(steps=0)
+
+    def compose(**options):
+        stream = io.StringIO()
+        specs = compose_paradigms(str(config), str(out), paradigms=('p2s_rle', 'unet'),
+                                  budget=untimed, stream=stream, **options)
+        return {Path(s.config).stem: Path(s.config).read_text() for s in specs}, \
+            stream.getvalue()
+
+    first, text = compose()
+    assert 'derived from 6 training masks' in text and 'step budget' not in text
+    again, text = compose()                      # nothing changed: reused as written
+    assert again == first and text == ''
+    moved = tmp_path / 'cells_moved'
+    root.rename(moved)
+    _dataset_config(config, moved)               # a new data_root: both composed again
+    third, text = compose()
+    assert text.count('its inputs changed since it was composed') == 2
+    assert all(str(moved) in body and body != first[name] for name, body in third.items())
+    fourth, text = compose(min_ceiling_dice=80.0)  # a token-model option: only p2s_rle
+    assert text.count('its inputs changed') == 1 and 'p2s_rle_cells.py' in text
+    assert fourth['unet_cells'] == third['unet_cells']
+    assert fourth['p2s_rle_cells'] != third['p2s_rle_cells']
 
 
 def test_a_dataset_config_without_classes_count_is_refused_in_one_line(
