@@ -35,14 +35,13 @@ def _timed_warmup(cfg, model_dir: str, iters: int) -> float:
 
 def budget_iterations(cfg, model_dir: str, minutes: float,
                       warmup_iters: int = WARMUP_ITERS) -> Dict[str, Any]:
-    """Iterations that fit ``minutes`` of training for ``cfg`` on this machine.
+    """Iterations that fit ``minutes`` (> 0, checked with the grid's settings) of
+    training for ``cfg`` on this machine.
 
     Returns:
         ``dict(minutes, warmup_iters, warmup_sec_per_iter, iters)``; ``iters`` is at
         least 1.
     """
-    if minutes <= 0:
-        raise ValueError(f'--budget-minutes must be positive, got {minutes}')
     seconds = _timed_warmup(cfg, model_dir, warmup_iters)
     return dict(minutes=minutes, warmup_iters=warmup_iters, warmup_sec_per_iter=seconds,
                 iters=max(1, int(minutes * 60.0 / seconds)))

@@ -143,3 +143,13 @@ def test_an_option_of_the_other_launcher_is_refused_in_one_line(tmp_path, benchm
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_info.value.code == 1 and len(err) == 1
     assert '--no-wait is an option of --launcher slurm' in err[0]
+
+
+def test_iters_and_a_budget_together_are_refused_once_in_one_line(tmp_path,
+                                                                 benchmark_tool, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        benchmark_tool.main(['unet_ipsc_tiny', '--iters', '3', '--budget-minutes', '1',
+                             '--work-dir', str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_info.value.code == 1 and len(err) == 1
+    assert 'give --iters or --budget-minutes, not both' in err[0]
