@@ -156,6 +156,7 @@ def main(argv=None) -> int:
         title, suite = args.suite or 'custom', args.suite
     work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}'))
     with user_errors(args.debug):
+        launcher = build_launcher(args, work_dir)  # refused before any work
         composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'),
                                      min_ceiling_dice=args.min_ceiling_dice,
                                      budget=Budget(args.max_step_ratio, args.cost_steps),
@@ -168,7 +169,6 @@ def main(argv=None) -> int:
             curve_points=args.curve_points, cfg_options=dict(args.cfg_options),
             latency_repeats=args.latency_repeats, num_vis=args.num_vis, tta=args.tta,
             demo=demo or bool(args.dataset), title=title)
-        launcher = build_launcher(args, work_dir)
     try:
         result = run_benchmark(models, settings, launcher=launcher, dry_run=args.dry_run)
     except KeyboardInterrupt:
