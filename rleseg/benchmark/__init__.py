@@ -10,6 +10,10 @@
 * :mod:`.measure` — parameters, training s/iter, latency, peak memory, machine;
 * :mod:`.grid` — the (model, fold, seed) runs, finished ones skipped, the rest handed
   to a launcher (:mod:`.launchers`: ``--jobs``; :mod:`.submitit_launcher`: Slurm);
+* :mod:`.validation` / :mod:`.curves` — the validation split every run is also
+  scored on, and the learning curves scored on it;
+* :mod:`.selection` — ``--select``: the best model / checkpoint chosen on validation,
+  its test score reported once;
 * :mod:`.report` / :mod:`.plots` — tables (markdown, CSV, JSON), summary, figures;
 * :mod:`.deform_attn` — ``PyTorchDeformAttnHook`` (registered in HOOKS) so that
   Mask2Former runs on a GPU with a CPU-only mmcv build.
