@@ -56,8 +56,8 @@ SUITES: Dict[str, Suite] = {
                                   'unet_nuclei_panoptic_tiny'), True,
               'PQ on the real nuclei crops: instance tokens vs baselines (components), CPU'),
         Suite('roads', _grid('roads', '_tiny'), True,
-              'tiny models on the real satellite roads crops (data/roads: 3.3 % road pixels, '
-              'most crops without road), CPU'),
+              'tiny models on the real satellite roads crops (data/roads: thin roads on one '
+              'pixel in 30, most crops without road), CPU'),
         Suite('p2s-ablation', tuple(
             f'p2s_ablation/p2s_rle_nuclei_{lever}_tiny'
             for lever in ('plain', 'reg', 'reg_grid', 'reg_grid_aux', 'reg_grid_aug',

@@ -15,6 +15,7 @@ from mmseg.registry import DATASETS, MODELS
 from PIL import Image
 
 import rleseg  # noqa: F401  (registers the datasets and transforms)
+from rleseg.benchmark import SUITES, resolve_config
 from rleseg.datasets import DataError, check_split_overlap, prepare_roads
 from rleseg.datasets.nuclei import scale_to_uint8
 from rleseg.datasets.roads import (ROADS_ASSETS, ROADS_CLASSES, ROADS_CROP, ROADS_DIRS,
@@ -167,3 +168,11 @@ def test_roads_config_takes_one_training_step(model, roads):
     log = net.train_step(batch, optim)
     assert np.isfinite(float(torch.as_tensor(log['loss']).detach()))
     assert any(not torch.equal(a, b.detach()) for a, b in zip(before, net.parameters()))
+
+
+def test_roads_suite_runs_the_four_paradigms():
+    suite = SUITES['roads']
+    assert suite.demo and suite.configs == tuple(f'{m}_roads_tiny' for m in (
+        'p2s_rle', 'unet', 'deeplabv3plus', 'mask2former'))
+    assert all(resolve_config(name).config for name in suite.configs)
+    assert '%' not in suite.description      # argparse formats '%' in the --help text
