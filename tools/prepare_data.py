@@ -15,6 +15,7 @@ from rleseg.datasets.hela import hela_summary
 from rleseg.datasets.nuclei import nuclei_summary
 from rleseg.datasets.prepare import prepare_demo, prepare_splits
 from rleseg.datasets.roads import roads_summary
+from rleseg.engine.warning_filters import filter_third_party_warnings
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -38,6 +39,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
+    filter_third_party_warnings()
     args = parse_args(argv)
     if args.command == 'splits':
         try:

@@ -4,6 +4,7 @@ import argparse
 from rleseg.engine import (add_config_arguments, add_debug_argument, add_launcher_arguments,
                            add_partial_load_argument, apply_test_options, build_runner,
                            load_config, parse_tool_args, user_errors)
+from rleseg.engine.warning_filters import filter_third_party_warnings
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,6 +28,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    filter_third_party_warnings()
     args = parse_args()
     with user_errors(args.debug):
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,

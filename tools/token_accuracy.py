@@ -17,6 +17,7 @@ from mmseg.registry import MODELS
 from rleseg.engine import (ConfigError, add_config_arguments, add_debug_argument,
                            add_partial_load_argument, check_checkpoint_fits, load_config,
                            one_line_message, user_errors)
+from rleseg.engine.warning_filters import filter_third_party_warnings
 from rleseg.evaluation.token_accuracy import accuracy_table, dataset_field_accuracy
 
 BATCH_SIZE = 8
@@ -46,6 +47,7 @@ def split_dataloader(cfg, split: str) -> dict:
 
 
 def main() -> None:
+    filter_third_party_warnings()
     args = parse_args()
     with user_errors(args.debug):
         cfg = load_config(args.config, args.cfg_options,

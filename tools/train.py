@@ -14,6 +14,7 @@ from rleseg.datasets.split_overlap import check_split_overlap
 from rleseg.engine import (ConfigError, add_config_arguments, add_debug_argument,
                            add_launcher_arguments, apply_train_options, build_runner,
                            load_config, parse_tool_args, user_errors)
+from rleseg.engine.warning_filters import filter_third_party_warnings
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,6 +51,7 @@ def work_dir_lock(work_dir: str) -> Iterator[None]:
 
 
 def main() -> None:
+    filter_third_party_warnings()
     args = parse_args()
     with user_errors(args.debug):
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher,
