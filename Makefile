@@ -1,4 +1,6 @@
-# rleseg: `make demo` runs the demo benchmark, `make test` runs the tests.
+# rleseg: `make demo` runs the demo benchmark (the four paradigms on the shipped real
+# nuclei crops, `--suite demo`; the generated IPSC-like data: `--suite demo-ipsc`),
+# `make test` runs the tests.
 # Both install first; installing is idempotent and cached:
 #   * .venv is created once; torch==$(TORCH_VERSION) (CPU wheel) goes in first unless a
 #     torch is already there (a GPU user may pre-install their own CUDA build);

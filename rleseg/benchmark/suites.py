@@ -45,12 +45,17 @@ def _grid(dataset: str, suffix: str = '') -> Tuple[str, ...]:
 SUITES: Dict[str, Suite] = {
     suite.name: suite
     for suite in (
-        Suite('demo', _grid('ipsc', '_tiny'), True,
-              'tiny models on the generated IPSC-like demo data, CPU'),
+        Suite('demo', _grid('nuclei', '_tiny'), True,
+              'the first demo (make demo): tiny models on the real fluorescence-nuclei '
+              'crops (data/nuclei), each at the budget of its config (token model 1,500 '
+              'iterations, the others 400), CPU'),
+        Suite('demo-ipsc', _grid('ipsc', '_tiny'), True,
+              'tiny models on the generated IPSC-like demo data (200 iterations), CPU'),
         Suite('demo-aris', _grid('aris', '_tiny'), True,
               'tiny models on the generated ARIS-like demo data, CPU'),
         Suite('nuclei', _grid('nuclei', '_tiny'), True,
-              'tiny models on the real fluorescence-nuclei crops (data/nuclei), CPU'),
+              'tiny models on the real fluorescence-nuclei crops (data/nuclei; the demo '
+              'suite\'s models), CPU; run with --iters and --seeds'),
         Suite('nuclei-panoptic', ('p2s_rle_nuclei_panoptic_tiny',
                                   'mask2former_nuclei_panoptic_tiny',
                                   'unet_nuclei_panoptic_tiny'), True,

@@ -49,8 +49,9 @@ def done_record(name, mdice, tokens=False, sha='abc', frames_per_item=1, val_mdi
 
 
 def test_suites_and_config_resolution():
-    assert SUITES['demo'].configs == ('p2s_rle_ipsc_tiny', 'unet_ipsc_tiny',
-                                      'deeplabv3plus_ipsc_tiny', 'mask2former_ipsc_tiny')
+    assert SUITES['demo-ipsc'].configs == ('p2s_rle_ipsc_tiny', 'unet_ipsc_tiny',
+                                           'deeplabv3plus_ipsc_tiny', 'mask2former_ipsc_tiny')
+    assert SUITES['demo'].configs == SUITES['nuclei'].configs  # the real-data demo
     assert SUITES['demo'].demo and not SUITES['ipsc'].demo
     spec = resolve_config('unet_ipsc_tiny')
     assert spec.config.endswith('configs/unet_ipsc_tiny.py')
