@@ -46,10 +46,8 @@ _BUILD_PREFIX = re.compile(r'class `\w+` in [\w/.\\-]+\.py: ')
 # a DataLoader worker re-raises with the worker's traceback; its last line is
 # "rleseg.datasets.errors.DataError: <message>"
 _TYPE_PREFIX = re.compile(r'^[\w.]+(?:Error|Exception): ')
-# "class `FolderSegDataset` in ...: BaseSegDataset.__init__() got an unexpected keyword
-# argument 'data_roo'"
-_CLASS_RE = re.compile(r'class `(\w+)`')
-_KEYWORD_RE = re.compile(r"got an unexpected keyword argument '(\w+)'")
+# "BaseSegDataset.__init__() got an unexpected keyword argument 'data_roo'"
+_KEYWORD_RE = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
 #: Exit status after Ctrl-C, as a shell reports a process killed by SIGINT.
 EXIT_INTERRUPTED = 130
 
@@ -65,13 +63,13 @@ def one_line_message(error: BaseException) -> str:
 
 def unknown_option_message(error: TypeError) -> Optional[str]:
     """The one-line message for a config dict that names an argument its class does not
-    take (mmengine's registry names the class), else None (a bug: keep the traceback)."""
-    keyword = _KEYWORD_RE.search(str(error))
-    classes = _CLASS_RE.findall(str(error))
-    if not keyword or not classes:
+    take (``X.__init__() got an unexpected keyword argument 'k'``), else None (a bug:
+    keep the traceback)."""
+    match = _KEYWORD_RE.search(str(error))
+    if match is None:
         return None
-    return (f'{classes[-1]} takes no argument {keyword.group(1)!r}: a misspelt key in '
-            'its config dict or in --cfg-options')
+    return (f'{match.group(1)} takes no argument {match.group(2)!r}: a misspelt key in a '
+            'config dict of that class or in --cfg-options')
 
 
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:

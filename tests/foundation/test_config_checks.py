@@ -92,14 +92,14 @@ def test_class_count_hook_compares_model_and_datasets():
 
 
 def test_misspelt_key_type_error_becomes_one_line(capsys):
-    error = TypeError("class `FolderSegDataset` in rleseg/datasets/folder.py: "
-                      "BaseSegDataset.__init__() got an unexpected keyword argument 'data_roo'")
+    error = TypeError("BaseSegDataset.__init__() got an unexpected keyword argument "
+                      "'data_roo'")
     with pytest.raises(SystemExit) as exit_:
         with user_errors():
             raise error
     assert exit_.value.code == 1
     line = capsys.readouterr().err.strip()
-    assert line.startswith("error: FolderSegDataset takes no argument 'data_roo'")
+    assert line.startswith("error: BaseSegDataset takes no argument 'data_roo'")
     assert '\n' not in line
     with pytest.raises(TypeError):                      # a bug keeps its traceback
         with user_errors():
