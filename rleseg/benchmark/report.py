@@ -24,7 +24,7 @@ from tabulate import tabulate
 from ..evaluation import SCORE_NAMES, class_key
 from .records import (RECORD_NAME, STATUS_DONE, atomic_write_json, atomic_write_text,
                       read_json)
-from .validation import SPLIT_TEST, SPLIT_VAL
+from .validation import SPLIT_VAL
 
 
 def demo_banner(machine: Optional[Dict[str, Any]] = None,
