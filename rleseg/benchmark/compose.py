@@ -13,8 +13,8 @@ machine (:mod:`rleseg.benchmark.step_cost`) on a batch of the training split.
 Each composed config is written to ``<work_dir>/configs/<paradigm>_<dataset>.py`` (a
 plain config file anyone can rerun with ``tools/train.py``) with a top-level
 ``composed_from`` key: the dataset config, the options and ``inputs_sha1``, a hash of
-everything it was composed from (the resolved dataset config and model bases, and for
-the token model the options and the dense baselines it was timed against). A resumed
+what it was composed from (the resolved dataset config with the paradigm's model base,
+runtime and schedule, and for the token model the options). A resumed
 benchmark reuses a composed config whose inputs are unchanged and composes it again
 otherwise, so its settings (and the record made with it) differ from the old run's.
 """
@@ -262,21 +262,23 @@ def compose_paradigms(dataset_config: str, out_dir: str,
     num_classes = int(dataset.num_classes)
     name = dataset_name(dataset_config)
     os.makedirs(out_dir, exist_ok=True)
-    bases = {}
-    for paradigm in PARADIGMS.values():
-        bases[paradigm.name] = _base_config(paradigm, dataset_config)
-        paradigm.adapt(bases[paradigm.name], num_classes)
-    dense = {key: cfg for key, cfg in bases.items() if key != 'p2s_rle'}
+    bases: Dict[str, Any] = {}
+
+    def base(key: str):
+        """The paradigm's base config on the dataset, built on first use."""
+        if key not in bases:
+            bases[key] = _base_config(PARADIGMS[key], dataset_config)
+            PARADIGMS[key].adapt(bases[key], num_classes)
+        return bases[key]
+
     options = dict(min_ceiling_dice=min_ceiling_dice,
                    max_step_ratio=budget.max_step_ratio, cost_steps=budget.steps)
     specs = []
     for paradigm in (PARADIGMS[p] for p in paradigms):
         path = osp.join(out_dir, f'{paradigm.name}_{name}.py')
-        cfg = bases[paradigm.name]
+        cfg = base(paradigm.name)
         token = paradigm.name == 'p2s_rle'
-        inputs = [cfg.to_dict()] + ([options, {k: c.to_dict() for k, c in dense.items()}]
-                                    if token else [])
-        sha1 = _fingerprint(*inputs)
+        sha1 = _fingerprint(cfg.to_dict(), options if token else {})
         stored = _stored_fingerprint(path) if osp.isfile(path) else None
         if stored != sha1:
             if osp.isfile(path) and stream is not None:
@@ -285,6 +287,8 @@ def compose_paradigms(dataset_config: str, out_dir: str,
                              'again\n')
             if token:
                 try:
+                    dense = {key: base(key) for key in PARADIGMS
+                             if key != 'p2s_rle'} if budget.applies else {}
                     derived = _derive(cfg, dense, num_classes, min_ceiling_dice, budget,
                                       stream)
                 except ValueError as error:
