@@ -15,7 +15,7 @@ import dataclasses
 import json
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rleseg.engine.tool_errors import ConfigError
 from rleseg.models.tta import VIEWS
@@ -202,12 +202,8 @@ class BenchmarkSettings:
                        latency_repeats=self.latency_repeats, num_vis=self.num_vis,
                        tta=self.tta)
 
-    def grid(self, models: Sequence[ModelSpec]) -> List[tuple]:
+    def grid(self, models: Sequence[ModelSpec]
+             ) -> List[Tuple[ModelSpec, Optional[int], Optional[int]]]:
         """``(spec, fold, seed)`` of every run, in table order (model, fold, seed)."""
         return [(spec, fold, seed) for spec in models for fold in self.run_folds
                 for seed in self.run_seeds]
-
-    def model_dir(self, name: str, seed: Optional[int] = None,
-                  fold: Optional[int] = None) -> str:
-        """Work directory of one run."""
-        return run_dir(self.work_dir, name, fold, seed)
