@@ -10,12 +10,15 @@ scores must be equal run for run; the parallel grid should take less wall time (
 at most 0.6 of the sequential on a 2-core CPU with N = 2, T = 1).
 
 Reported: both wall times (the whole command: worker start-up, training, evaluation and
-report), their ratio, and the largest score difference over every run and metric.
+report), their ratio, and the largest score difference over every run and metric. With
+``--default-threads-baseline`` also the wall time of one run at a time with the process
+default threads (all cores per run; other floating-point order, so other scores).
 
 Usage::
 
     python benchmarks/grid_parallel.py [--suite nuclei] [--iters 300] [--seeds 0 1 2]
-        [--jobs 2] [--threads 1] [--out benchmarks/results/grid_parallel.md]
+        [--jobs 2] [--threads 1] [--default-threads-baseline]
+        [--out benchmarks/results/grid_parallel.md]
     python benchmarks/grid_parallel.py unet_nuclei_tiny --iters 2 --seeds 0 1  # a trial
 """
 from __future__ import annotations
@@ -30,7 +33,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.6
@@ -45,20 +48,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--threads', type=int, default=1, help='torch threads per run')
+    parser.add_argument('--default-threads-baseline', action='store_true',
+                        help='also time the grid one run at a time with the process '
+                        'default threads (all cores; its scores differ: other threads)')
     parser.add_argument('--work-dir', help='where both grids go (default: a temporary '
                         'folder, removed afterwards)')
     parser.add_argument('--out', default=str(ROOT / 'benchmarks/results/grid_parallel.md'))
     return parser.parse_args(argv)
 
 
-def run_grid(args: argparse.Namespace, work_dir: Path, jobs: int) -> float:
-    """Run the grid with ``jobs`` workers at once; return its wall seconds."""
+def run_grid(args: argparse.Namespace, work_dir: Path, jobs: int,
+             threads: Optional[int]) -> float:
+    """Run the grid with ``jobs`` workers at once, ``threads`` each (None: the
+    process default); return its wall seconds."""
     selection = list(args.configs) or []
     if args.suite or not selection:
         selection += ['--suite', args.suite or 'nuclei']
     command = [sys.executable, str(ROOT / 'tools/benchmark.py'), *selection,
                '--iters', str(args.iters), '--seeds', *map(str, args.seeds),
-               '--threads-per-run', str(args.threads), '--work-dir', str(work_dir)]
+               '--work-dir', str(work_dir)]
+    if threads is not None:
+        command += ['--threads-per-run', str(threads)]
     if jobs > 1:
         command += ['--jobs', str(jobs)]
     start = time.perf_counter()
@@ -83,6 +93,13 @@ def scores(work_dir: Path) -> Dict[str, Dict[str, float]]:
     return out
 
 
+def threads_per_run(work_dir: Path) -> str:
+    """The torch threads the runs of a grid had (from their records)."""
+    counts = {json.loads(path.read_text()).get('launch', {}).get('threads')
+              for path in work_dir.glob('**/benchmark_record.json')}
+    return ', '.join(str(count) for count in sorted(counts, key=str))
+
+
 def largest_difference(a: Dict[str, Dict[str, float]],
                        b: Dict[str, Dict[str, float]]) -> Tuple[float, str]:
     """The largest absolute difference of a score between two grids, and where."""
@@ -102,17 +119,22 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     base = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(
         prefix='grid_parallel_'))
-    walls, grids = {}, {}
-    for label, jobs in (('sequential', 1), (f'--jobs {args.jobs}', args.jobs)):
-        work = base / label.replace(' ', '').replace('--', '')
-        walls[label] = run_grid(args, work, jobs)
+    walls, grids, threads = {}, {}, {}
+    grid_runs = [('sequential', 1, args.threads), (f'--jobs {args.jobs}', args.jobs,
+                                                   args.threads)]
+    if args.default_threads_baseline:
+        grid_runs.append(('sequential, default threads', 1, None))
+    for label, jobs, threads in grid_runs:
+        work = base / f'grid_{len(walls)}'
+        walls[label] = run_grid(args, work, jobs, threads)
         grids[label] = scores(work)
+        threads[label] = threads_per_run(work)
         print(f'{label}: {walls[label]:.1f} s, {len(grids[label])} runs', flush=True)
     if not args.work_dir:
         shutil.rmtree(base)
-    sequential, parallel = walls.values()
+    sequential, parallel = list(walls.values())[:2]
     ratio = parallel / sequential
-    diff, where = largest_difference(*grids.values())
+    diff, where = largest_difference(*list(grids.values())[:2])
     what = ' '.join(args.configs) or f'--suite {args.suite or "nuclei"}'
     lines: List[str] = [
         '# Benchmark grid: sequential vs parallel workers',
@@ -124,12 +146,16 @@ def main(argv=None) -> int:
         f'run at a time and once with `--jobs {args.jobs}`. Other processes on the '
         'machine are not controlled: on a shared CPU the ratio varies.',
         '',
-        '| grid | runs | wall s |',
-        '|---|---|---|',
-        *(f'| {label} | {len(grids[label])} | {wall:.1f} |' for label, wall in walls.items()),
+        '| grid | runs | threads per run | wall s |',
+        '|---|---|---|---|',
+        *(f'| {label} | {len(grids[label])} | {threads[label]} | {wall:.1f} |'
+          for label, wall in walls.items()),
         '',
         f'Ratio parallel / sequential: **{ratio:.2f}** (target <= {TARGET_RATIO}: '
         f'{"met" if ratio <= TARGET_RATIO else "missed"}).',
+        *([f'Against one run at a time with the default threads: '
+           f'{parallel / walls["sequential, default threads"]:.2f}.']
+          if args.default_threads_baseline else []),
         f'Largest score difference over every run and metric: {diff:g} ({where}); '
         + ('scores equal.' if diff == 0 else 'scores NOT equal.'),
         '']
