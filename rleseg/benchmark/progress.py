@@ -17,10 +17,15 @@ def _clock(seconds: float) -> str:
 
 
 def outcome(record: Dict[str, Any]) -> str:
-    """How a run ended, in one short phrase (``done, mDice 81.2`` or the error)."""
+    """How a run ended, in one short phrase (``done, val mDice 80.4, test mDice 81.2``
+    or the error)."""
     if record.get('status') == 'done':
-        dice = record['eval']['metrics'].get('mDice')
-        return 'done' + (f', mDice {dice:.1f}' if dice is not None else '')
+        evaluation = record['eval']
+        scores = [(split, (metrics or {}).get('mDice')) for split, metrics in (
+            ('val', (evaluation.get('val') or {}).get('metrics')),
+            ('test', evaluation['metrics']))]
+        return ', '.join(['done'] + [f'{split} mDice {dice:.1f}'
+                                     for split, dice in scores if dice is not None])
     return f"{record.get('status')}: {record.get('error', '')}"
 
 

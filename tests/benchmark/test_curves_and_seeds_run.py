@@ -58,6 +58,7 @@ def test_seeded_curves_leave_training_untouched(tmp_path, benchmark_tool, capsys
     assert 'n' not in [h.strip() for h in plain_md.split('\n| model')[1].split('\n')[0]
                        .split('|')]  # one seed: no n column
     assert 'generated data' in out
+    assert ': done, val mDice ' in out and ', test mDice ' in out  # progress lines
 
 
 def test_budget_minutes_records_the_iterations_each_model_got(tmp_path, benchmark_tool,

@@ -79,7 +79,8 @@ def test_two_jobs_score_as_one_at_a_time(sequential, tmp_path, monkeypatch):
     assert [_scores(r) for r in records] == [_scores(r) for r in sequential[1]]
     assert [r['launch']['threads'] for r in records] == [1, 1]
     assert [r['seed'] for r in records] == [0, 1]
-    finished = [line for line in stream.getvalue().splitlines() if ': done, mDice' in line]
+    finished = [line for line in stream.getvalue().splitlines()
+                if ': done, val mDice' in line and ', test mDice' in line]
     assert sorted(line.split(':')[0] for line in finished) == [
         '[1/2] unet_ipsc_tiny seed 0', '[2/2] unet_ipsc_tiny seed 1']
 
