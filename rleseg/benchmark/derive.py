@@ -20,7 +20,7 @@ candidate tokenizer, :mod:`rleseg.benchmark.step_cost`) and a budget
 over the budget (finer ones cost more and are not timed), and the chosen S is the
 coarsest that keeps the ceiling when its step fits the budget, else the finest S whose
 step fits; what that gives up (the ceiling, the finer S) is said in
-:meth:`DerivedTokenizer.describe`.
+:meth:`DerivedTokenizer.describe`. When no S fits, nothing is chosen (an error says so).
 
 Everything RLE goes through :mod:`rleseg.tokenizers`; the Dice through
 :mod:`rleseg.evaluation`.
@@ -137,7 +137,11 @@ def _length(quantile: float) -> int:
 def _choose(candidates: List[Candidate], min_ceiling_dice: float,
             budget: Optional[float]) -> Tuple[Candidate, List[str]]:
     """(chosen, given-up lines): the coarsest candidate that keeps the ceiling if it
-    fits the budget, else the finest that fits (else the coarsest of all)."""
+    fits the budget, else the finest that fits.
+
+    Raises:
+        ValueError: no candidate fits the budget.
+    """
     keeping = next((c for c in candidates if c.ceiling_mdice >= min_ceiling_dice),
                    candidates[-1])
     given_up = []
@@ -147,15 +151,20 @@ def _choose(candidates: List[Candidate], min_ceiling_dice: float,
     if keeping.fits(budget):
         return keeping, given_up
     affordable = [c for c in candidates[:candidates.index(keeping)] if c.fits(budget)]
-    chosen = affordable[-1] if affordable else candidates[0]
+    if not affordable:
+        coarsest = candidates[0]
+        raise ValueError(f'even the coarsest mask grid, S = {coarsest.mask_size}, takes '
+                         f'{coarsest.cost.sec_per_iter:.3f} s per training step, over the '
+                         f'budget of {budget:.3f} s; ask for it with a larger '
+                         '--max-step-ratio (0: no budget)')
+    chosen = affordable[-1]
     step = (f'{keeping.cost.sec_per_iter:.3f} s' if keeping.cost is not None
             else 'more than that of a coarser S over the budget')
     given_up.append(
         f'S = {keeping.mask_size} would keep a ceiling of {keeping.ceiling_mdice:.1f} but '
         f'its training step ({step}) is over the budget of {budget:.3f} s; S = '
-        f'{chosen.mask_size} keeps {chosen.ceiling_mdice:.1f}'
-        + ('' if affordable else ' and is over the budget too (the coarsest S tried)')
-        + '. Ask for the finer grid with a larger --max-step-ratio (or 0: no budget)')
+        f'{chosen.mask_size} keeps {chosen.ceiling_mdice:.1f}. Ask for the finer grid '
+        'with a larger --max-step-ratio (0: no budget)')
     return chosen, given_up
 
 
@@ -184,7 +193,8 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
         budget_note: where the budget comes from, printed with it.
 
     Raises:
-        ValueError: no masks, non-square or unequal masks, or no factor dividing P.
+        ValueError: no masks, non-square or unequal masks, no factor dividing P, or no
+            factor whose training step fits the budget.
     """
     if not masks:
         raise ValueError('derive_tokenizer: no training masks to derive the tokenizer '

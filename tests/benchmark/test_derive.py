@@ -116,8 +116,8 @@ def test_a_grid_over_the_budget_gives_way_to_the_finest_that_fits_and_says_so():
     assert 'given up: S = 64' in text
 
 
-def test_when_nothing_fits_the_budget_the_coarsest_grid_is_taken():
-    derived = derive_tokenizer(_discs(4), num_classes=2, min_ceiling_dice=90.0,
-                               step_cost=lambda tok: StepCost(1.0), max_sec_per_iter=0.1)
-    assert derived.chosen is derived.candidates[0]
-    assert 'over the budget too (the coarsest S tried)' in derived.given_up[-1]
+def test_when_no_grid_fits_the_budget_none_is_chosen():
+    with pytest.raises(ValueError, match=r'even the coarsest mask grid, S = 4, takes 1.000 s'
+                                         r' per training step, over the budget of 0.100 s'):
+        derive_tokenizer(_discs(4), num_classes=2, min_ceiling_dice=90.0,
+                         step_cost=lambda tok: StepCost(1.0), max_sec_per_iter=0.1)
