@@ -69,8 +69,8 @@ class SubmititLauncher:
 
     Args:
         folder: submitit's folder (job scripts, pickles, logs, ``jobs.json``).
-        cluster: ``'slurm'``; ``'local'`` (submitit's local executor: processes on this
-            machine, for tests and trials without Slurm) or ``'debug'`` (in-process).
+        cluster: ``'slurm'``, or ``'local'`` (submitit's local executor: processes on
+            this machine, for tests and trials without Slurm).
         partition: Slurm partition (None: the cluster's default).
         gpus_per_run: GPUs of each task.
         cpus_per_run: CPU cores of each task (also its torch / OpenMP threads).

@@ -1,8 +1,10 @@
 """--launcher slurm without a cluster: --no-wait returns once submitted (submitit's
-local executor), and a rerun waits for a run whose Slurm job is still queued instead
-of submitting it again (Slurm's answers faked)."""
+local executor), a rerun waits for a run whose Slurm job is still queued instead of
+submitting it again (Slurm's answers faked), and the job array's sbatch script carries
+the options (stand-ins for srun and sbatch)."""
 import io
 import json
+import os
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -83,3 +85,30 @@ def test_a_rerun_waits_for_a_queued_job_instead_of_submitting_it_again(tmp_path)
     jobs = json.loads((tmp_path / 'submitit' / JOBS_NAME).read_text())
     assert jobs == {runs[0].model_dir: '7_0', runs[1].model_dir: '8_1',
                     runs[2].model_dir: '8_2'}
+
+
+def test_the_array_is_one_sbatch_script_with_the_options(tmp_path, monkeypatch):
+    """submitit's Slurm executor against stand-ins for ``srun`` and ``sbatch`` (which
+    keeps the script it is given and answers with a job id)."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    (bin_dir / 'srun').write_text('#!/bin/sh\nexit 0\n')
+    (bin_dir / 'sbatch').write_text(f'#!/bin/sh\ncp "$1" {tmp_path}/script.sh\n'
+                                    'echo "Submitted batch job 4242"\n')
+    for tool in ('srun', 'sbatch'):
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv('PATH', f"{bin_dir}:{os.environ['PATH']}")
+    settings = BenchmarkSettings(work_dir=str(tmp_path), seeds=[0, 1], iters=3)
+    models, _ = resolve_models(None, ['unet_ipsc_tiny'])
+    launcher = SubmititLauncher(str(tmp_path / 'submitit'), partition='gpu',
+                                cpus_per_run=6, time_min=30, array_parallelism=2,
+                                sbatch={'account': 'lab'}, wait=False)
+    records = run_models(models, settings, launcher=launcher, stream=io.StringIO())
+    assert [(r['status'], r['job']) for r in records] == [('submitted', '4242_0'),
+                                                          ('submitted', '4242_1')]
+    script = (tmp_path / 'script.sh').read_text().splitlines()
+    for option in ('--array=0-1%2', '--partition=gpu', '--cpus-per-task=6',
+                   '--gpus-per-node=1', '--time=30', '--account=lab', '--nodes=1',
+                   '--job-name=rleseg-benchmark'):
+        assert f'#SBATCH {option}' in script
+    assert any(line.startswith('#SBATCH --signal=USR2@') for line in script)  # requeue
