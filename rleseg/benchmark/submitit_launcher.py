@@ -31,6 +31,8 @@ from .settings import RunSpec
 ACTIVE_STATES = frozenset({'PENDING', 'RUNNING', 'REQUEUED', 'CONFIGURING', 'COMPLETING',
                            'RESIZING', 'SUSPENDED', 'REQUEUE_HOLD', 'REQUEUE_FED'})
 JOBS_NAME = 'jobs.json'
+#: The rule above and below the task's traceback in submitit's ``FailedJobError``.
+TRACE_RULE = '-' * 22
 
 
 def import_submitit():
@@ -185,9 +187,13 @@ class SubmititLauncher:
 
     @staticmethod
     def _failure(job) -> Optional[str]:
-        """Why a finished job failed, in one line (None when it succeeded)."""
+        """Why a finished job failed, in one line (None when it succeeded): the last
+        line of the task's traceback (submitit's ``FailedJobError`` quotes it between
+        two rules, above where the logs are)."""
         error = job.exception()
         if error is None:
             return None
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        parts = str(error).split(TRACE_RULE)
+        trace = parts[1] if len(parts) >= 3 else str(error)
+        lines = [line.strip() for line in trace.splitlines() if line.strip()]
         return f'job {job.job_id}: ' + (lines[-1] if lines else type(error).__name__)

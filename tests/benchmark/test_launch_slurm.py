@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from rleseg.benchmark import BenchmarkSettings, resolve_models, run_benchmark, run_models
+from rleseg.benchmark.lock import ModelDirLock
 from rleseg.benchmark.records import atomic_write_json, read_json, record_path
 from rleseg.benchmark.submitit_launcher import JOBS_NAME, SubmititLauncher
 
@@ -112,3 +113,19 @@ def test_the_array_is_one_sbatch_script_with_the_options(tmp_path, monkeypatch):
                    '--job-name=rleseg-benchmark'):
         assert f'#SBATCH {option}' in script
     assert any(line.startswith('#SBATCH --signal=USR2@') for line in script)  # requeue
+
+
+def test_a_task_that_finds_its_run_in_use_fails_naming_the_holder(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    settings = BenchmarkSettings(work_dir=str(tmp_path), seeds=[0], iters=1)
+    models, _ = resolve_models(None, ['unet_ipsc_tiny'])
+    launcher = SubmititLauncher(str(tmp_path / 'submitit'), cluster='local',
+                                gpus_per_run=0, cpus_per_run=1, poll_s=0.2)
+    with ModelDirLock(str(tmp_path / 'unet_ipsc_tiny' / 'seed_0')):
+        (record, ) = run_models(models, settings, launcher=launcher, stream=io.StringIO())
+    assert record['status'] == 'failed'
+    assert record['error'].startswith('job ')
+    assert record['error'].endswith(f'ModelDirBusy: {tmp_path}/unet_ipsc_tiny/seed_0 is '
+                                    f'in use by pid {os.getpid()} (a benchmark worker '
+                                    'still running); wait for it or stop it before '
+                                    'running this model again')
