@@ -25,6 +25,13 @@ KNOWN_WARNINGS: Tuple[Tuple[str, Type[Warning]], ...] = (
     # mmseg's CrossEntropyLoss advice, raised once per dense model built with its
     # default (the baselines keep mmseg's default on purpose).
     ('Default ``avg_non_ignore`` is False', UserWarning),
+    # mmseg builds its own losses through its deprecated build_loss.
+    ('``build_loss`` would be deprecated soon', UserWarning),
+    # mmseg's advice for 2-class heads: the baselines keep a 2-channel softmax so that
+    # every paradigm is scored the same way.
+    ('For binary segmentation', UserWarning),
+    # mmseg's SegVisualizationHook with draw=False, as the configs set it on purpose.
+    ('The draw is False', UserWarning),
 )
 
 
