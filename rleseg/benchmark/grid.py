@@ -18,15 +18,19 @@ here (``--jobs``) or a Slurm job array (``--launcher slurm``).
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from rleseg.engine.tool_errors import ConfigError
 
 from .launchers import LocalLauncher
 from .progress import Progress, outcome
-from .records import STATUS_MISSING, is_finished, read_json, record_path
+from .records import (STATUS_MISSING, STATUS_SUBMITTED, is_finished, read_json,
+                      record_path)
 from .settings import BenchmarkSettings, RunSpec, run_label
 from .suites import ModelSpec
 
-__all__ = ['BenchmarkSettings', 'plan_runs', 'run_models']
+__all__ = ['BenchmarkSettings', 'dependency_levels', 'plan_runs', 'run_models']
 
 Record = Dict[str, Any]
 
@@ -73,6 +77,47 @@ def plan_runs(models: Sequence[ModelSpec], settings: BenchmarkSettings,
     return records, pending
 
 
+def dependency_levels(runs: Sequence[Tuple[int, RunSpec]]
+                      ) -> List[List[Tuple[int, RunSpec]]]:
+    """The runs in the order their checkpoints are needed: level 0 starts from no
+    other pending run; a run whose config names ``benchmark://<model>``
+    (:func:`~.run_config.run_dependencies`) comes one level after that model's run of
+    the same fold and seed when that run is pending too (a finished one is there
+    already). Launchers run the levels one after another, the runs of a level at once.
+
+    Raises:
+        ConfigError: the configs name each other in a circle.
+    """
+    from .run_config import run_dependencies
+    pending = {run.model_dir: index for index, run in runs}
+    by_index = dict(runs)
+    names: Dict[Tuple[str, str], List[str]] = {}
+    needs = {}
+    for index, run in runs:
+        key = (run.config, json.dumps(run.cfg_options, sort_keys=True))
+        if key not in names:
+            names[key] = run_dependencies(run)
+        needs[index] = [pending[run.sibling_dir(name)] for name in names[key]
+                        if run.sibling_dir(name) in pending]
+    levels: Dict[int, int] = {}
+
+    def level(index: int, path: Tuple[int, ...] = ()) -> int:
+        if index in path:
+            raise ConfigError('benchmark:// checkpoints name each other in a circle: '
+                              + ' -> '.join(by_index[i].name for i in path + (index, )))
+        if index not in levels:
+            levels[index] = 1 + max((level(need, path + (index, ))
+                                     for need in needs[index]), default=-1)
+        return levels[index]
+
+    ordered: List[List[Tuple[int, RunSpec]]] = []
+    for index, run in runs:
+        depth = level(index)
+        ordered.extend([] for _ in range(depth + 1 - len(ordered)))
+        ordered[depth].append((index, run))
+    return ordered
+
+
 class _InProcess:
     """Runs one after another in this process through ``runner(run) -> record``."""
 
@@ -105,7 +150,12 @@ def run_models(models: Sequence[ModelSpec], settings: BenchmarkSettings,
     """
     progress = Progress(len(settings.grid(models)), stream)
     records, pending = plan_runs(models, settings, progress)
-    if pending:
-        launcher = _InProcess(runner) if runner else (launcher or LocalLauncher())
-        records.update(launcher.launch(pending, progress))
+    launcher = _InProcess(runner) if runner else (launcher or LocalLauncher())
+    for level in dependency_levels(pending):
+        if any(r.get('status') == STATUS_SUBMITTED for r in records.values()):
+            records.update({index: dict(name=run.name, seed=run.seed, fold=run.fold,
+                                        status=STATUS_SUBMITTED, job=None)
+                            for index, run in level})  # after what it starts from
+            continue
+        records.update(launcher.launch(level, progress))
     return [records[index] for index in sorted(records)]

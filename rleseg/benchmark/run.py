@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, TextIO
 
-from .grid import BenchmarkSettings, plan_runs, run_models
+from .grid import BenchmarkSettings, dependency_levels, plan_runs, run_models
 from .launchers import LocalLauncher
 from .progress import Progress
 from .records import STATUS_DONE, STATUS_SUBMITTED
@@ -80,8 +80,12 @@ def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
     if dry_run:
         records, pending = plan_runs(models, settings,
                                      Progress(len(settings.grid(models)), stream))
-        stream.write('dry run, nothing started: ' + '\n'.join(launcher.describe(pending))
-                     + '\n')
+        stream.write('dry run, nothing started:\n')
+        for number, level in enumerate(dependency_levels(pending)):
+            if number:
+                stream.write('then, once those are done (these start from their '
+                             'checkpoints):\n')
+            stream.write('\n'.join(launcher.describe(level)) + '\n')
         return BenchmarkResult([records[i] for i in sorted(records)], [], [], [],
                                time.time() - start)
     records = run_models(models, settings, launcher=launcher, stream=stream, runner=runner)

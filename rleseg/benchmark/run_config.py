@@ -4,7 +4,7 @@ evaluators."""
 from __future__ import annotations
 
 import os.path as osp
-from typing import Any, Optional
+from typing import Any, Callable, List, Optional
 
 from .records import read_json, record_path
 from .settings import RunSpec
@@ -62,6 +62,24 @@ def apply_fold(cfg, num_folds: int, fold: int) -> None:
 RUN_CHECKPOINT = 'benchmark://'
 
 
+def _map_strings(node: Any, function: Callable[[str], Any]) -> Any:
+    """``node`` (a config value) with every string ``s`` replaced by ``function(s)``,
+    dicts and lists changed in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            node[key] = _map_strings(value, function)
+    elif isinstance(node, list):
+        node[:] = [_map_strings(value, function) for value in node]
+    elif isinstance(node, str):
+        return function(node)
+    return node
+
+
+def _run_checkpoint_model(text: str) -> Optional[str]:
+    """``<model>`` of a ``benchmark://<model>`` string (None for other strings)."""
+    return text[len(RUN_CHECKPOINT):] if text.startswith(RUN_CHECKPOINT) else None
+
+
 def resolve_run_checkpoints(cfg, run: RunSpec) -> None:
     """Replace every ``benchmark://<model>`` string of ``cfg``, in place, by the trained
     checkpoint of ``<model>`` in the same benchmark, fold and seed as ``run``
@@ -72,26 +90,41 @@ def resolve_run_checkpoints(cfg, run: RunSpec) -> None:
             the model that uses it).
     """
 
-    def resolve(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                node[key] = resolve(value)
-        elif isinstance(node, list):
-            node[:] = [resolve(value) for value in node]
-        elif isinstance(node, str) and node.startswith(RUN_CHECKPOINT):
-            name = node[len(RUN_CHECKPOINT):]
-            source = run.sibling_dir(name)
-            checkpoint = ((read_json(record_path(source)) or {}).get('train') or {}).get(
-                'checkpoint')
-            if not checkpoint or not osp.isfile(checkpoint):
-                raise FileNotFoundError(
-                    f'{node}: no trained checkpoint of {name} in {source}; run {name} '
-                    'in the same benchmark (and work dir, folds, seeds) before this model')
-            return checkpoint
-        return node
+    def resolve(text: str) -> str:
+        name = _run_checkpoint_model(text)
+        if name is None:
+            return text
+        source = run.sibling_dir(name)
+        checkpoint = ((read_json(record_path(source)) or {}).get('train') or {}).get(
+            'checkpoint')
+        if not checkpoint or not osp.isfile(checkpoint):
+            raise FileNotFoundError(
+                f'{text}: no trained checkpoint of {name} in {source}; run {name} '
+                'in the same benchmark (and work dir, folds, seeds) before this model')
+        return checkpoint
 
     for key in list(cfg.keys()):
-        cfg[key] = resolve(cfg[key])
+        cfg[key] = _map_strings(cfg[key], resolve)
+
+
+def run_dependencies(run: RunSpec) -> List[str]:
+    """The models whose trained checkpoints ``run``'s config (with its overrides)
+    starts from (``benchmark://<model>``), in the order it names them."""
+    from rleseg.engine.cli import read_config
+    cfg = read_config(run.config)
+    if run.cfg_options:
+        cfg.merge_from_dict(run.cfg_options)
+    names: List[str] = []
+
+    def collect(text: str) -> str:
+        name = _run_checkpoint_model(text)
+        if name is not None and name not in names:
+            names.append(name)
+        return text
+
+    for key in list(cfg.keys()):
+        _map_strings(cfg[key], collect)
+    return names
 
 
 def benchmark_evaluators(evaluator: Any) -> Any:

@@ -153,3 +153,48 @@ def test_iters_and_a_budget_together_are_refused_once_in_one_line(tmp_path,
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_info.value.code == 1 and len(err) == 1
     assert 'give --iters or --budget-minutes, not both' in err[0]
+
+
+def test_a_run_that_starts_from_another_runs_checkpoint_waits_for_it(tmp_path):
+    """``benchmark://mask2former_nuclei_tiny`` in a config: under any launcher that
+    model's run (same seed) finishes first, even when it is listed later."""
+    models, _ = resolve_models(None, [
+        'p2s_ablation/p2s_rle_nuclei_reg_grid_m2f_backbone_tiny', 'unet_nuclei_tiny',
+        'mask2former_nuclei_tiny'])
+    settings = BenchmarkSettings(work_dir=str(tmp_path), seeds=[0, 1])
+    atomic_write_json(record_path(str(tmp_path / 'mask2former_nuclei_tiny' / 'seed_1')),
+                      dict(name='mask2former_nuclei_tiny', seed=1, status='done'))
+    order = []
+
+    def runner(run):
+        order.append((run.name, run.seed))
+        return _done(run)
+
+    records = run_models(models, settings, runner=runner, stream=io.StringIO())
+    backbone = 'p2s_rle_nuclei_reg_grid_m2f_backbone_tiny'
+    assert order == [(backbone, 1), ('unet_nuclei_tiny', 0), ('unet_nuclei_tiny', 1),
+                     ('mask2former_nuclei_tiny', 0), (backbone, 0)]
+    assert [(r['name'], r['seed']) for r in records] == [
+        (m.name, s) for m in models for s in (0, 1)]  # the table keeps its order
+
+
+def test_configs_that_start_from_each_other_are_refused(tmp_path):
+    config = tmp_path / 'selfish.py'
+    config.write_text("model = dict(init_cfg=dict(checkpoint='benchmark://selfish'))\n")
+    models, _ = resolve_models(None, [str(config)])
+    with pytest.raises(ConfigError, match='name each other in a circle: selfish -> '
+                       'selfish'):
+        run_models(models, BenchmarkSettings(work_dir=str(tmp_path)),
+                   runner=lambda run: _done(run), stream=io.StringIO())
+
+
+def test_dry_run_shows_the_runs_that_wait_for_a_checkpoint_last(tmp_path, benchmark_tool,
+                                                                 capsys):
+    code = benchmark_tool.main(['p2s_ablation/p2s_rle_nuclei_reg_grid_m2f_backbone_tiny',
+                                'mask2former_nuclei_tiny', '--launcher', 'slurm',
+                                '--dry-run', '--work-dir', str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    first, then = out.split('then, once those are done')
+    assert 'one job array of 1 tasks' in first and '] mask2former_nuclei_tiny' in first
+    assert 'one job array of 1 tasks' in then and '] p2s_rle_nuclei_reg_grid_m2f' in then
