@@ -96,7 +96,10 @@ def dependency_levels(runs: Sequence[Tuple[int, RunSpec]]
     for index, run in runs:
         key = (run.config, json.dumps(run.cfg_options, sort_keys=True))
         if key not in names:
-            names[key] = run_dependencies(run)
+            try:
+                names[key] = run_dependencies(run)
+            except Exception:  # an unreadable config: its worker records the error
+                names[key] = []
         needs[index] = [pending[run.sibling_dir(name)] for name in names[key]
                         if run.sibling_dir(name) in pending]
     levels: Dict[int, int] = {}

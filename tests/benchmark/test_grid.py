@@ -198,3 +198,13 @@ def test_dry_run_shows_the_runs_that_wait_for_a_checkpoint_last(tmp_path, benchm
     first, then = out.split('then, once those are done')
     assert 'one job array of 1 tasks' in first and '] mask2former_nuclei_tiny' in first
     assert 'one job array of 1 tasks' in then and '] p2s_rle_nuclei_reg_grid_m2f' in then
+
+
+def test_an_unreadable_config_fails_its_own_runs_only(tmp_path):
+    broken = tmp_path / 'broken.py'
+    broken.write_text('model = dict(\n')
+    models, _ = resolve_models(None, [str(broken), 'unet_ipsc_tiny'])
+    ran = []
+    run_models(models, BenchmarkSettings(work_dir=str(tmp_path)),
+               runner=lambda run: ran.append(run.name) or _done(run), stream=io.StringIO())
+    assert ran == ['broken', 'unet_ipsc_tiny']  # planned; the worker reports the error
