@@ -208,3 +208,20 @@ def test_an_unreadable_config_fails_its_own_runs_only(tmp_path):
     run_models(models, BenchmarkSettings(work_dir=str(tmp_path)),
                runner=lambda run: ran.append(run.name) or _done(run), stream=io.StringIO())
     assert ran == ['broken', 'unet_ipsc_tiny']  # planned; the worker reports the error
+
+
+def test_on_a_terminal_the_running_runs_share_one_redrawn_line():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    progress = Progress(2, stream)
+    progress.start(0, 'a')
+    progress.start(1, 'b')
+    progress.update(0, 'train', 3, 10)
+    progress.update(1, 'test', 1, 4)
+    progress.finish(0, 'done')
+    frames = stream.getvalue().split('\r\033[K')
+    assert frames[2].startswith('[1/2] a: train 3/10 · [2/2] b: test 1/4 | overall ')
+    assert frames[-1].startswith('[1/2] a: done (') and frames[-1].endswith(')\n')
