@@ -124,7 +124,6 @@ class LocalLauncher:
             empty: CPU).
         poll_s: seconds between looks at the running workers.
     """
-    name = 'local'
 
     def __init__(self, jobs: int = 1, threads: Optional[int] = None,
                  gpus: Optional[Sequence[str]] = None, poll_s: float = 0.5) -> None:
@@ -163,7 +162,7 @@ class LocalLauncher:
         """Run every run (up to ``jobs`` at once); return ``{index: record}``."""
         queue = list(runs)
         free = list(range(self.jobs))
-        active: Dict[int, Tuple[RunSpec, subprocess.Popen, int, Any]] = {}
+        active: Dict[int, Tuple[RunSpec, subprocess.Popen, int]] = {}
         records: Dict[int, Dict[str, Any]] = {}
         try:
             while queue or active:

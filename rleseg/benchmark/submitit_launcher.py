@@ -86,7 +86,6 @@ class SubmititLauncher:
             later rerun or ``--eval-only`` collects the records).
         poll_s: seconds between looks at the jobs.
     """
-    name = 'slurm'
 
     def __init__(self, folder: str, cluster: str = 'slurm', partition: Optional[str] = None,
                  gpus_per_run: int = 1, cpus_per_run: int = 4, time_min: int = 240,
