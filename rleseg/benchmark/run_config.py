@@ -25,7 +25,12 @@ def build_benchmark_config(run: RunSpec, iters: Optional[int]):
         (moved under :data:`~rleseg.benchmark.validation.VAL_SPLIT_KEY`), and no
         validation loop; with a fold, training on the training items outside it and
         validation on it (:func:`apply_fold`).
+
+    Raises:
+        DataError: its training, validation and test splits share items
+            (:func:`~rleseg.datasets.check_split_overlap`), before anything is trained.
     """
+    from rleseg.datasets.split_overlap import check_split_overlap
     from rleseg.engine import load_config
 
     from .schedule import scale_schedule
@@ -33,6 +38,7 @@ def build_benchmark_config(run: RunSpec, iters: Optional[int]):
     resolve_run_checkpoints(cfg, run)
     if run.fold is not None:
         apply_fold(cfg, run.num_folds, run.fold)
+    check_split_overlap(cfg)
     if iters is not None:
         scale_schedule(cfg, iters)
     if run.seed is not None:
