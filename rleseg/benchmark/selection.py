@@ -249,12 +249,18 @@ def score_checkpoint_on_test(record: Record, checkpoint: str) -> Dict[str, float
     if done and done.get('checkpoint') == checkpoint:
         return done['metrics']
     settings = record.get('settings') or {}
-    run = RunSpec(name=record['name'], config=record['config'],
-                  work_dir=osp.join(osp.dirname(checkpoint), 'select_test'),
+    # the benchmark's work dir: model_dir is <work_dir>/<name>[/fold_<i>][/seed_<s>], so
+    # that benchmark://<model> references resolve to the runs they named in training
+    work_dir = record['model_dir']
+    for key in ('name', 'fold', 'seed'):
+        if key == 'name' or record.get(key) is not None:
+            work_dir = osp.dirname(work_dir)
+    run = RunSpec(name=record['name'], config=record['config'], work_dir=work_dir,
                   seed=record.get('seed'), fold=record.get('fold'),
                   num_folds=settings.get('num_folds'),
                   cfg_options=settings.get('cfg_options') or {})
     cfg = build_benchmark_config(run, None)
+    cfg.work_dir = osp.join(osp.dirname(checkpoint), 'select_test')
     cfg.load_from, cfg.resume = checkpoint, False
     cfg.experiment_name = f'select_test_{time.time_ns()}'
     metrics = {key: float(value) for key, value in Runner.from_cfg(cfg).test().items()}
