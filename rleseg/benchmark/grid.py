@@ -19,6 +19,7 @@ here (``--jobs``) or a Slurm job array (``--launcher slurm``).
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from rleseg.engine.tool_errors import ConfigError
@@ -47,6 +48,29 @@ def _settings_note(record: Record, run: RunSpec) -> str:
             'rerun)')
 
 
+def _config_changed(record: Record, run: RunSpec) -> bool:
+    """True when a record names the digest of its config and the config now resolves
+    to another one (a composed config rebuilt from a changed dataset config, an edited
+    value); records made before digests were kept are taken as they are."""
+    recorded = (record.get('settings') or {}).get('config_sha1')
+    if recorded is None:
+        return False
+    try:
+        return recorded != run.recorded()['config_sha1']
+    except Exception:  # an unreadable config fails its own run if it is ever run
+        return False
+
+
+def _set_aside(model_dir: str) -> str:
+    """Rename a run's folder to ``<folder>.replaced_<n>`` (nothing is deleted; its
+    checkpoints must not be resumed by the new run); returns the new name."""
+    index = 1
+    while os.path.exists(f'{model_dir}.replaced_{index}'):
+        index += 1
+    os.rename(model_dir, f'{model_dir}.replaced_{index}')
+    return f'{model_dir}.replaced_{index}'
+
+
 def plan_runs(models: Sequence[ModelSpec], settings: BenchmarkSettings,
               progress: Progress) -> Tuple[Dict[int, Record], List[Tuple[int, RunSpec]]]:
     """Split the grid into what is settled and what has to run.
@@ -68,7 +92,13 @@ def plan_runs(models: Sequence[ModelSpec], settings: BenchmarkSettings,
             continue
         run = settings.run(spec, fold, seed)
         record = read_json(record_path(run.model_dir))
-        if is_finished(record, settings.tta):
+        if is_finished(record, settings.tta) and _config_changed(record, run):
+            stale = _set_aside(run.model_dir)
+            progress.start(index, run.label)
+            progress.finish(index, f'its config resolves differently since it ran: run '
+                            f'again (the earlier run is kept in {stale})')
+            pending.append((index, run))
+        elif is_finished(record, settings.tta):
             progress.start(index, run.label)
             records[index] = record
             progress.finish(index, 'already done, skipped' + _settings_note(record, run))

@@ -12,7 +12,10 @@ Work directory of a run::
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import json
+import os
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -21,6 +24,20 @@ from rleseg.engine.tool_errors import ConfigError
 from rleseg.models.tta import VIEWS
 
 from .suites import ModelSpec
+
+
+@functools.lru_cache(maxsize=None)
+def _config_digest(path: str, mtime_ns: int) -> str:
+    from mmengine.config import Config
+    resolved = Config.fromfile(path).to_dict()
+    resolved.pop('work_dir', None)
+    return hashlib.sha1(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def config_digest(path: str) -> str:
+    """SHA-1 of a config as resolved (its ``_base_`` files and values, not its comments
+    or layout): a finished run whose config resolves differently is run again."""
+    return _config_digest(osp.abspath(path), os.stat(path).st_mtime_ns)
 
 
 def run_dir(work_dir: str, name: str, fold: Optional[int] = None,
@@ -97,7 +114,7 @@ class RunSpec:
         return dict(iters=self.iters, cfg_options=self.cfg_options or {}, seed=self.seed,
                     fold=self.fold, num_folds=self.num_folds,
                     budget_minutes=self.budget_minutes, curve_points=self.curve_points,
-                    tta=self.tta)
+                    tta=self.tta, config_sha1=config_digest(self.config))
 
     def to_json(self) -> str:
         """The run as one JSON object (what a launcher hands to the worker)."""

@@ -225,3 +225,34 @@ def test_on_a_terminal_the_running_runs_share_one_redrawn_line():
     frames = stream.getvalue().split('\r\033[K')
     assert frames[2].startswith('[1/2] a: train 3/10 · [2/2] b: test 1/4 | overall ')
     assert frames[-1].startswith('[1/2] a: done (') and frames[-1].endswith(')\n')
+
+
+def test_a_finished_run_whose_config_resolves_differently_runs_again(tmp_path):
+    """Issue: a composed config rebuilt for a new data root was skipped as done."""
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[2]
+    config = tmp_path / 'mine.py'
+    base = f"_base_ = [{str(repo / 'configs/unet_ipsc_tiny.py')!r}]\n"
+    config.write_text(base + 'train_dataloader = dict(batch_size=2)\n')
+    models, _ = resolve_models(None, [str(config)])
+    settings = BenchmarkSettings(work_dir=str(tmp_path / 'bench'))
+    ran = []
+
+    def runner(run):
+        ran.append(run.name)
+        record = dict(_done(run), settings=run.recorded())
+        atomic_write_json(record_path(run.model_dir), record)
+        return record
+
+    run_models(models, settings, runner=runner, stream=io.StringIO())
+    config.write_text(base + '# a comment changes nothing it resolves to\n'
+                      'train_dataloader = dict(batch_size=2)\n')
+    stream = io.StringIO()
+    run_models(models, settings, runner=runner, stream=stream)
+    assert ran == ['mine'] and 'already done, skipped' in stream.getvalue()
+    config.write_text(base + 'train_dataloader = dict(batch_size=3)\n')
+    stream = io.StringIO()
+    run_models(models, settings, runner=runner, stream=stream)
+    assert ran == ['mine', 'mine'] and 'resolves differently' in stream.getvalue()
+    kept = tmp_path / 'bench' / 'mine.replaced_1' / 'benchmark_record.json'
+    assert kept.is_file()     # the earlier run is set aside, not deleted
