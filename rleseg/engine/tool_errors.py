@@ -84,8 +84,10 @@ def add_debug_argument(parser: argparse.ArgumentParser) -> None:
 def user_errors(debug: bool = False) -> Iterator[None]:
     """Turn :data:`USER_ERRORS` into one ``error:`` line on stderr and exit status 1.
 
-    A misspelt-argument ``TypeError`` (:func:`unknown_option_message`) also exits 1,
-    Ctrl-C exits :data:`EXIT_INTERRUPTED`.
+    A misspelt-argument ``TypeError`` (:func:`unknown_option_message`) also exits 1;
+    Ctrl-C exits :data:`EXIT_INTERRUPTED`, also when a library turned the
+    ``KeyboardInterrupt`` into another error (mmengine formats the config for every
+    checkpoint inside a bare ``except``).
 
     Args:
         debug: re-raise instead (the traceback is shown); also when the environment
@@ -94,20 +96,32 @@ def user_errors(debug: bool = False) -> Iterator[None]:
     debug = debug or os.environ.get(DEBUG_ENV, '') not in ('', '0')
     try:
         yield
-    except USER_ERRORS as error:
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:
         if debug:
             raise
-        _report(one_line_message(error), 1)
-    except TypeError as error:
-        message = unknown_option_message(error)
-        if debug or message is None:
+        if _interrupted(error):
+            _report('interrupted (Ctrl-C / SIGINT); checkpoints written before it are '
+                    'complete', EXIT_INTERRUPTED)
+        if isinstance(error, USER_ERRORS):
+            _report(one_line_message(error), 1)
+        message = unknown_option_message(error) if isinstance(error, TypeError) else None
+        if message is None:
             raise
         _report(message, 1)
-    except KeyboardInterrupt:
-        if debug:
-            raise
-        _report('interrupted (Ctrl-C / SIGINT); checkpoints written before it are complete',
-                EXIT_INTERRUPTED)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` is, or was raised while handling, a KeyboardInterrupt (some
+    libraries turn it into their own error in a bare ``except``)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _report(message: str, status: int) -> None:

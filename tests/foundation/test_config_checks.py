@@ -115,6 +115,13 @@ def test_ctrl_c_is_one_line_with_status_130(capsys):
     with pytest.raises(KeyboardInterrupt):
         with user_errors(debug=True):
             raise KeyboardInterrupt
+    with pytest.raises(SystemExit) as exit_:         # masked by a library's bare except
+        with user_errors():
+            try:
+                raise KeyboardInterrupt
+            except BaseException:
+                raise SyntaxError('Failed to format the config file') from None
+    assert exit_.value.code == 130
 
 
 def test_second_train_on_a_locked_work_dir_fails_in_one_line(tmp_path):
