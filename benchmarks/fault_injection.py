@@ -107,6 +107,31 @@ def run_tool(args: list[str], cwd: Path = REPO, env: Optional[dict] = None) -> T
     return ToolResult(result.returncode, result.stderr, lines)
 
 
+def run_main(args: list[str]) -> ToolResult:
+    """Run a tool (``args[0]``, e.g. ``tools/train.py``) in this process, as
+    :func:`run_tool` does in a new one, without the interpreter start-up: its exit
+    status, its stderr, and any traceback of an exception it let through."""
+    import contextlib
+    import io
+    import runpy
+    import traceback
+    stderr, argv = io.StringIO(), sys.argv
+    sys.argv = list(args)
+    try:
+        with contextlib.redirect_stderr(stderr):
+            runpy.run_path(str(REPO / args[0]), run_name='__main__')
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code if isinstance(exit_.code, int) else 1
+    except Exception:  # what a user would see as a traceback
+        stderr.write(traceback.format_exc())
+        status = 1
+    finally:
+        sys.argv = argv
+    lines = [line for line in stderr.getvalue().splitlines() if line.startswith('error: ')]
+    return ToolResult(status, stderr.getvalue(), lines)
+
+
 def _overwrite(path: Path, fraction: tuple[float, float] = (1 / 3, 2 / 3),
                seed: int = 0) -> None:
     data = bytearray(path.read_bytes())
@@ -405,12 +430,18 @@ def _ckpt_intact(ctx):
 
 
 # ---------------------------------------------------------------------- training / tools
-def _tiny_options(data_root: Path, iters: int) -> list[str]:
-    return ['--cfg-options', f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            'default_hooks.checkpoint.interval=1', 'train_dataloader.batch_size=2',
-            f'train_dataloader.dataset.data_root={data_root}',
-            f'val_dataloader.dataset.data_root={data_root}',
-            f'test_dataloader.dataset.data_root={data_root}']
+def _tiny_cfg(data_root: Path, iters: int) -> dict:
+    """``--cfg-options`` of a short demo training (checkpoint every iteration)."""
+    return {'train_cfg.max_iters': iters, 'train_cfg.val_interval': iters,
+            'default_hooks.checkpoint.interval': 1, 'train_dataloader.batch_size': 2,
+            'train_dataloader.dataset.data_root': str(data_root),
+            'val_dataloader.dataset.data_root': str(data_root),
+            'test_dataloader.dataset.data_root': str(data_root)}
+
+
+def _tiny_options(data_root: Path, iters: int, **extra) -> list[str]:
+    return ['--cfg-options', *(f'{key}={value}' for key, value in
+                               {**_tiny_cfg(data_root, iters), **extra}.items())]
 
 
 @fault_case('training loss becomes NaN (normalisation std 0): tools/train.py',
@@ -558,6 +589,449 @@ def _benchmark_resume(ctx):
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+# ---------------------------------------------------------------------- issue 25: checkpoints
+UNET = 'configs/unet_ipsc_tiny.py'
+P2S = 'configs/p2s_rle_ipsc_tiny.py'
+
+
+def _trained(ctx) -> Path:
+    """A fresh copy of a work dir in which ``UNET`` trained 2 iterations (one
+    checkpoint kept: ``max_keep_ckpts=1``)."""
+    cached = ctx.scratch / 'trained_unet'
+    if not cached.is_dir():
+        result = run_tool(['tools/train.py', UNET, '--work-dir', str(cached),
+                           *_tiny_options(ctx.pristine / 'ipsc_demo', 2)])
+        if result.returncode:
+            raise AssertionError(result.stderr[-500:])
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch)) / 'work'
+    shutil.copytree(cached, work)
+    (work / 'last_checkpoint').write_text(str(work / 'iter_2.pth'))
+    return work
+
+
+def _last_checkpoint_loads(work: Path) -> bool:
+    """``last_checkpoint`` names a checkpoint that exists and loads (what --resume needs)."""
+    from rleseg.engine import load_checkpoint_safely
+    path = Path((work / 'last_checkpoint').read_text().strip())
+    return path.is_file() and 'state_dict' in load_checkpoint_safely(str(path))
+
+
+@fault_case('resumed run with a misspelt checkpoint option (max_keep_ckpt): fails before '
+            'training, checkpoint kept', names=('max_keep_ckpt', 'did you mean max_keep_ckpts'))
+def _ckpt_option_typo(ctx):
+    work = _trained(ctx)
+    result = run_main(['tools/train.py', UNET, '--work-dir', str(work), '--resume',
+                       *_tiny_options(ctx.pristine / 'ipsc_demo', 4,
+                                      **{'default_hooks.checkpoint.max_keep_ckpt': 2})])
+    if 'Iter(train)' in result.stderr or not _last_checkpoint_loads(work):
+        raise AssertionError('trained before the option error, or lost the checkpoint')
+    return result
+
+
+@fault_case('file-size limit hit while saving (ulimit -f): previous checkpoint kept, '
+            'last_checkpoint valid', names=('iter_3.pth', 'iter_2.pth is kept'))
+def _ckpt_file_size_limit(ctx):
+    import resource
+    work = _trained(ctx)
+    limit = (work / 'iter_2.pth').stat().st_size // 2
+
+    def limit_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', UNET, '--work-dir', str(work), '--resume',
+         *_tiny_options(ctx.pristine / 'ipsc_demo', 4)], cwd=REPO, capture_output=True,
+        text=True, timeout=900, preexec_fn=limit_files,
+        env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    if not _last_checkpoint_loads(work) or list(work.glob('.*.tmp')):
+        raise AssertionError('the last checkpoint was lost or a temporary file left')
+    lines = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
+    return ToolResult(result.returncode, result.stderr, lines)
+
+
+@fault_case('SIGTERM while a checkpoint is being written: the previous one stays loadable',
+            expected='exact')
+def _ckpt_sigterm(ctx):
+    import signal
+    work = _trained(ctx)
+    options = _tiny_options(ctx.pristine / 'ipsc_demo', 4)
+    script = (
+        'import runpy, sys, time\n'
+        'import mmengine.runner.runner as runner\n'
+        'save = runner.save_checkpoint\n'
+        'def stalled(checkpoint, filename, **kwargs):\n'
+        '    if checkpoint["meta"]["iter"] == 3:\n'
+        '        open(filename, "wb").write(b"PK half a checkpoint")\n'
+        '        time.sleep(120)\n'
+        '    save(checkpoint, filename, **kwargs)\n'
+        'runner.save_checkpoint = stalled\n'
+        f'sys.argv = ["tools/train.py", {UNET!r}, "--work-dir", {str(work)!r}, "--resume", '
+        f'*{options!r}]\n'
+        'runpy.run_path("tools/train.py", run_name="__main__")\n')
+    process = subprocess.Popen([sys.executable, '-c', script], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    deadline = time.time() + 300
+    while not (work / '.iter_3.pth.tmp').is_file() and time.time() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    process.wait()
+    return (work / 'iter_2.pth').is_file() and _last_checkpoint_loads(work)
+
+
+@fault_case('two tools/train.py runs on one work dir: the second refused',
+            names=('--work-dir', 'in use by pid'))
+def _train_same_work_dir(ctx):
+    from rleseg.benchmark.lock import ModelDirLock
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    with ModelDirLock(str(work)):          # held as the first run (or a worker) holds it
+        return run_main(['tools/train.py', UNET, '--work-dir', str(work),
+                         *_tiny_options(ctx.pristine / 'ipsc_demo', 1)])
+
+
+# ---------------------------------------------------------------------- issue 25: loading
+def _saved_model(ctx, config: str, **cfg_options) -> Path:
+    """A checkpoint holding the untrained weights of ``config``'s model."""
+    import torch
+    from mmseg.registry import MODELS
+
+    from rleseg.engine import load_config
+    cfg = load_config(config, cfg_options, work_dir=str(ctx.scratch / 'unused'))
+    path = Path(tempfile.mkdtemp(dir=ctx.scratch)) / f'{Path(config).stem}.pth'
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict(), 'meta': {}}, path)
+    return path
+
+
+def _test_in_process(ctx, config: str, checkpoint: Path, **cfg_options):
+    """``tools/test.py config checkpoint`` in this process (the runner's test loop)."""
+    from rleseg.engine import apply_test_options, build_runner, load_config
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    cfg = load_config(config, {**_tiny_cfg(ctx.pristine / 'ipsc_demo', 1), **cfg_options},
+                      work_dir=str(work))
+    apply_test_options(cfg, str(checkpoint))
+    return build_runner(cfg).test()
+
+
+@fault_case('tools/test.py: a UNet config with a Pix2Seq checkpoint', names=(
+    'p2s_rle_ipsc_tiny.pth', 'does not fit', 'missing'))
+def _test_foreign_checkpoint(ctx):
+    path = _saved_model(ctx, P2S)
+    return run_main(['tools/test.py', UNET, str(path), '--work-dir', str(path.parent / 't'),
+                     *_tiny_options(ctx.pristine / 'ipsc_demo', 1)])
+
+
+@fault_case('a 4-class UNet checkpoint tested with the 3-class config',
+            names=('unet_ipsc_tiny.pth', 'conv_seg.weight', 'another shape'))
+def _test_class_count_checkpoint(ctx):
+    path = _saved_model(ctx, UNET, **{'model.decode_head.num_classes': 4,
+                                      'model.auxiliary_head.num_classes': 4})
+    return _test_in_process(ctx, UNET, path)
+
+
+@fault_case('token model checkpoint tested with another tokenizer (max_length 8)',
+            names=('vocabulary layout', 'tokenizer settings'))
+def _test_tokenizer_mismatch(ctx):
+    import torch
+    from mmseg.registry import MODELS
+
+    from rleseg.engine import load_config
+    from rleseg.models.hooks import META_KEY
+    path = _saved_model(ctx, P2S)
+    model = MODELS.build(load_config(P2S, work_dir=str(ctx.scratch / 'unused')).model)
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint['meta'][META_KEY] = model.vocab_layout.to_dict()   # as training writes it
+    torch.save(checkpoint, path)
+    return _test_in_process(ctx, P2S, path, **{'model.tokenizer.max_length': 8})
+
+
+@fault_case('deliberate partial load (--partial-load) of a 4-class UNet checkpoint: '
+            'the fitting weights are loaded', expected='exact')
+def _test_partial_load(ctx):
+    import torch
+
+    from rleseg.engine import apply_test_options, build_runner, load_config
+    path = _saved_model(ctx, UNET, **{'model.decode_head.num_classes': 4,
+                                      'model.auxiliary_head.num_classes': 4})
+    cfg = load_config(UNET, _tiny_cfg(ctx.pristine / 'ipsc_demo', 1),
+                      work_dir=str(Path(tempfile.mkdtemp(dir=ctx.scratch))))
+    apply_test_options(cfg, str(path), partial_load=True)
+    runner = build_runner(cfg)
+    runner.test()
+    saved = torch.load(path, weights_only=True)['state_dict']
+    model = runner.model.state_dict()
+    return torch.equal(model['backbone.encoder.0.0.convs.0.conv.weight'],
+                       saved['backbone.encoder.0.0.convs.0.conv.weight'])
+
+
+# ---------------------------------------------------------------------- issue 25: inputs
+def _folder(ctx, labels: dict, image=None, img_suffix='.png') -> Path:
+    """A plain-layout folder (``img``, ``ann``) holding one 16 x 16 item per label."""
+    import cv2
+    root = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    for sub in ('img', 'ann'):
+        (root / sub).mkdir()
+    for stem, label in labels.items():
+        pixels = image if image is not None else np.full((16, 16, 3), 90, np.uint8)
+        cv2.imwrite(str(root / 'img' / f'{stem}{img_suffix}'), pixels)
+        cv2.imwrite(str(root / 'ann' / f'{stem}.png'), label)
+    return root
+
+
+def _folder_dataset(root: Path, **kwargs):
+    from rleseg.datasets import FolderSegDataset
+    return FolderSegDataset(data_root=str(root), metainfo=dict(classes=('bg', 'fg')),
+                            data_prefix=dict(img_path='img', seg_map_path='ann'),
+                            pipeline=LOAD, **kwargs)
+
+
+def _square(value: int, background: int = 0) -> np.ndarray:
+    label = np.full((16, 16), background, np.uint8)
+    label[4:12, 4:12] = value
+    return label
+
+
+@fault_case('binary masks saved as 0 / 255 (255 = ignore: no foreground pixel)',
+            names=('a.png', 'only 0 and 255', 'binary_255=True'))
+def _binary_255(ctx):
+    return _load_all(_folder_dataset(_folder(ctx, {'a': _square(255)})))
+
+
+@fault_case('0 / 255 masks with binary_255=True: 255 read as class 1', expected='exact')
+def _binary_255_option(ctx):
+    items = _load_all(_folder_dataset(_folder(ctx, {'a': _square(255)}), binary_255=True))
+    return np.array_equal(items[0]['gt_seg_map'], _square(1))
+
+
+@fault_case('JPEG image with an EXIF orientation tag: image and label stay aligned',
+            expected='exact')
+def _exif_orientation(ctx):
+    from PIL import Image
+    label = np.zeros((16, 32), np.uint8)
+    label[:, :8] = 1
+    root = _folder(ctx, {'a': label})
+    exif = Image.Exif()
+    exif[0x0112] = 6                                   # viewers rotate it 90 degrees
+    Image.fromarray(np.repeat(label[..., None] * 200, 3, axis=2)).save(
+        root / 'img' / 'a.jpg', quality=100, exif=exif)
+    (root / 'img' / 'a.png').unlink()
+    item = _load_all(_folder_dataset(root, img_suffix='.jpg'))[0]
+    img, gt = item['img'][..., 0], item['gt_seg_map']
+    return img.shape == gt.shape and bool(np.corrcoef(img.ravel(), gt.ravel())[0, 1] > 0.9)
+
+
+@fault_case('16-bit grey image (12-bit range): stretched to 0..255, not all black',
+            expected='exact')
+def _grey_16bit(ctx):
+    grey = np.linspace(0, 4095, 256, dtype=np.uint16).reshape(16, 16)
+    root = _folder(ctx, {'a': _square(1)}, image=grey)
+    img = _load_all(_folder_dataset(root))[0]['img']
+    return bool(img.min() == 0 and img.max() == 255)
+
+
+@fault_case('float image with NaN pixels', names=('a.tiff', 'NaN'))
+def _float_nan(ctx):
+    values = np.linspace(0, 1, 256, dtype=np.float32).reshape(16, 16)
+    values[0, 0] = np.nan
+    root = _folder(ctx, {'a': _square(1)}, image=values, img_suffix='.tiff')
+    return _load_all(_folder_dataset(root, img_suffix='.tiff'))
+
+
+@fault_case('JPEG label (saved as .png) whose artefacts stay inside the class set',
+            names=('a.png', 'is a JPEG'))
+def _jpeg_label(ctx):
+    import cv2
+    root = _folder(ctx, {'a': _square(1)})
+    ok, data = cv2.imencode('.jpg', _square(1), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    (root / 'ann' / 'a.png').write_bytes(data.tobytes())
+    return _load_all(_folder_dataset(root))
+
+
+@fault_case("labels configured as JPEG (seg_map_suffix='.jpg')",
+            names=("seg_map_suffix '.jpg'", 'lossy'))
+def _jpeg_label_suffix(ctx):
+    return _folder_dataset(_folder(ctx, {'a': _square(1)}), seg_map_suffix='.jpg')
+
+
+def _split_case(ctx, lines: bytes) -> list:
+    """The demo IPSC test split file replaced by ``lines``, loaded through the dataset."""
+    root = ctx.demo('ipsc_demo')
+    (root / 'splits' / 'test.txt').write_bytes(lines)
+    return _load_all(IPSCDataset(data_root=str(root), ann_file='splits/test.txt',
+                                 pipeline=LOAD))
+
+
+def _test_item(ctx) -> str:
+    return (ctx.pristine / 'ipsc_demo' / 'splits' / 'test.txt').read_text().split()[0]
+
+
+@fault_case('split file item ../../x (outside data_root)', names=('test.txt', 'line 2',
+                                                                   'outside data_root'))
+def _split_dotdot(ctx):
+    item = _test_item(ctx)
+    return _split_case(ctx, f'{item}\n../ipsc_demo/{item}\n'.encode())
+
+
+@fault_case('split file item with an absolute path', names=('test.txt', 'outside data_root'))
+def _split_absolute(ctx):
+    return _split_case(ctx, f'{ctx.pristine / "ipsc_demo" / _test_item(ctx)}\n'.encode())
+
+
+@fault_case('split file lists an item twice (scored twice)', names=('test.txt', 'twice'))
+def _split_duplicate(ctx):
+    item = _test_item(ctx)
+    return _split_case(ctx, f'{item}\n{item}\n'.encode())
+
+
+@fault_case('split file is not UTF-8 (Latin-1 byte)', names=('test.txt', 'not UTF-8',
+                                                           'line 2'))
+def _split_latin1(ctx):
+    return _split_case(ctx, f'{_test_item(ctx)}\nimage\xe9\n'.encode('latin-1'))
+
+
+@fault_case('split file with a 4 MB line: the message stays short',
+            names=('test.txt', '4194304 characters'))
+def _split_huge_line(ctx):
+    try:
+        return _split_case(ctx, b'x' * 4194304 + b'\n')
+    except USER_ERRORS as error:
+        if len(str(error)) > 500:
+            raise AssertionError(f'a {len(str(error))}-character message') from None
+        raise
+
+
+@fault_case('--out prediction name with .. (written outside the folder)',
+            names=('--out', 'outside the folder'))
+def _out_escapes(ctx):
+    from rleseg.engine import PredictionWriterHook
+    return PredictionWriterHook(str(ctx.scratch / 'out'))._path('../../escaped')
+
+
+@fault_case('bad label in a DataLoader worker: the one-line message names the file',
+            names=('image', '.png', 'outside the class set'))
+def _worker_label(ctx):
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from rleseg.engine import one_line_message
+    import cv2
+    root = ctx.demo('ipsc_demo')
+    seq, stem = _first_frame(root, 0)
+    mask = seq / 'masks' / f'{stem}.png'
+    cv2.imwrite(str(mask), np.full(cv2.imread(str(mask), cv2.IMREAD_UNCHANGED).shape[:2], 7,
+                                   np.uint8))
+    ds = IPSCDataset(data_root=str(root), ann_file='splits/test.txt', pipeline=LOAD)
+    loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=1,
+                                         collate_fn=pseudo_collate)
+    try:
+        return list(loader)
+    except USER_ERRORS as error:               # "Caught DataError in DataLoader worker..."
+        raise type(error)(one_line_message(error)) from None
+
+
+# ---------------------------------------------------------------------- issue 25: config
+@fault_case('num_classes = 4 with three class names (UNet): refused before training',
+            names=('model.decode_head.num_classes = 4', '3 class names'))
+def _class_count_unet(ctx):
+    return _train_in_process(ctx, UNET, **{'model.decode_head.num_classes': 4,
+                                           'model.auxiliary_head.num_classes': 4})
+
+
+@fault_case('num_classes = 4 with three class names (DeepLabV3+)',
+            names=('model.decode_head.num_classes = 4', '3 class names'))
+def _class_count_deeplab(ctx):
+    return _train_in_process(ctx, 'configs/deeplabv3plus_ipsc_tiny.py', **{
+        'model.decode_head.num_classes': 4, 'model.auxiliary_head.num_classes': 4})
+
+
+@fault_case('num_classes = 4 with three class names (Mask2Former)',
+            names=('model.decode_head.num_classes = 4', '3 class names'))
+def _class_count_m2f(ctx):
+    return _train_in_process(ctx, 'configs/mask2former_ipsc_tiny.py', **{
+        'model.decode_head.num_classes': 4,
+        'model.decode_head.loss_cls.class_weight': [1.0] * 4 + [0.1]})
+
+
+@fault_case('num_classes = 4 with three class names (Pix2Seq tokenizer)',
+            names=('num_classes = 4', '3 class names'))
+def _class_count_p2s(ctx):
+    return _train_in_process(ctx, P2S, **{'model.tokenizer.num_classes': 4})
+
+
+def _train_in_process(ctx, config: str, **cfg_options):
+    from rleseg.engine import build_runner, load_config
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    cfg = load_config(config, {**_tiny_cfg(ctx.pristine / 'ipsc_demo', 1), **cfg_options},
+                      work_dir=str(work))
+    runner = build_runner(cfg)
+    runner.train()
+    return runner
+
+
+@fault_case('model.test_cfg.modee=slide (a misspelt key)', names=('model.test_cfg.modee',
+                                                                  'did you mean mode'))
+def _test_cfg_typo(ctx):
+    from rleseg.engine import load_config
+    return load_config(UNET, {'model.test_cfg.modee': 'slide'},
+                       work_dir=str(ctx.scratch / 'unused'))
+
+
+@fault_case('config file with a syntax error', names=('broken.py', 'line 3'))
+def _config_syntax(ctx):
+    config = Path(tempfile.mkdtemp(dir=ctx.scratch)) / 'broken.py'
+    config.write_text(f"_base_ = [{str(REPO / UNET)!r}]\nmodel = dict()\nmodel = = 1\n")
+    return run_main(['tools/train.py', str(config), '--work-dir', str(config.parent / 'w')])
+
+
+@fault_case('misspelt key inside the dataset dict (--cfg-options ...data_roo=)',
+            names=('data_roo', 'misspelt'))
+def _dataset_key_typo(ctx):
+    return run_main(['tools/train.py', UNET, '--work-dir', str(ctx.scratch / 'typo'),
+                     *_tiny_options(ctx.pristine / 'ipsc_demo', 1, **{
+                         'train_dataloader.dataset.data_roo': 'x'})])
+
+
+@fault_case('misspelt model key in --cfg-options (num_clases)',
+            names=('num_clases', 'misspelt'))
+def _model_key_typo(ctx):
+    return run_main(['tools/train.py', UNET, '--work-dir', str(ctx.scratch / 'typo2'),
+                     *_tiny_options(ctx.pristine / 'ipsc_demo', 1, **{
+                         'model.decode_head.num_clases': 3})])
+
+
+@fault_case('work dir is a file', names=('work dir', 'is a file'))
+def _work_dir_file(ctx):
+    path = ctx.scratch / 'a_file'
+    path.write_text('x')
+    return run_main(['tools/train.py', UNET, '--work-dir', str(path)])
+
+
+@fault_case('work dir on a read-only file system (/sys)', names=('work dir', 'not writable'))
+def _work_dir_read_only(ctx):
+    from rleseg.engine import load_config
+    return load_config(UNET, work_dir='/sys/rleseg_work')
+
+
+@fault_case('Ctrl-C (SIGINT) during training: one line, exit 130',
+            names=('interrupted', 'SIGINT'))
+def _sigint(ctx):
+    import signal
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    process = subprocess.Popen(
+        [sys.executable, 'tools/train.py', UNET, '--work-dir', str(work),
+         *_tiny_options(ctx.pristine / 'ipsc_demo', 400)], cwd=REPO, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    deadline = time.time() + 300
+    while not list(work.glob('iter_*.pth')) and time.time() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    if process.returncode != 130:
+        raise AssertionError(f'exit status {process.returncode}: '
+                             f'{stderr.strip().splitlines()[-1][:300]}')
+    return ToolResult(process.returncode, stderr,
+                      [line for line in stderr.splitlines() if line.startswith('error: ')])
+
+
 # ---------------------------------------------------------------------- runner
 def classify(case: FaultCase, ctx: Context) -> tuple[str, str]:
     """Run one case; return (observed, detail)."""
@@ -594,6 +1068,7 @@ def measure_cost(pristine: Path, rounds: int = 5) -> list[tuple[str, float, floa
 
     from rleseg.datasets import base, imageio, integrity
     from rleseg.engine import checkpoint as ckpt
+    from rleseg.engine.checkpoint_hook import replace_atomically
 
     def demo_pass() -> int:
         items = 0
@@ -624,6 +1099,30 @@ def measure_cost(pristine: Path, rounds: int = 5) -> list[tuple[str, float, floa
                  f'{items} items (image + label)',
                  float(np.median(times[False])), float(np.median(times[True]))))
 
+    from mmcv.transforms import LoadImageFromFile as MMCVLoad
+
+    from rleseg.datasets import splits
+    from rleseg.datasets.transforms.loading import LoadImage
+    item_problem, refuse_binary = splits._item_problem, imageio._refuse_binary_255
+    rleseg_load = LoadImage.transform
+
+    def input_checks(on: bool) -> None:             # issue 25, the integrity checks on
+        splits._item_problem = item_problem if on else (lambda item: None)
+        imageio._refuse_binary_255 = refuse_binary if on else (lambda *args: None)
+        LoadImage.transform = rleseg_load if on else MMCVLoad.transform
+
+    times = {True: [], False: []}
+    for _ in range(rounds):
+        for on in (False, True):
+            input_checks(on)
+            start = time.perf_counter()
+            demo_pass()
+            times[on].append(time.perf_counter() - start)
+    input_checks(True)
+    rows.append(('the same, issue-25 input rules (split items, 0 / 255 labels, image '
+                 'decoding: EXIF ignored, 16-bit rule) vs mmcv\'s decoding',
+                 float(np.median(times[False])), float(np.median(times[True]))))
+
     folder = Path(tempfile.mkdtemp())
     try:
         path = folder / 'resnet50_size.pth'
@@ -640,6 +1139,18 @@ def measure_cost(pristine: Path, rounds: int = 5) -> list[tuple[str, float, floa
             checked.append(time.perf_counter() - start)
         rows.append(('96 MB checkpoint: torch.load vs verified load (CRC + load)',
                      float(np.median(plain)), float(np.median(checked))))
+        state = {f'w{i}': torch.randn(1024, 1024) for i in range(6)}   # 24 MB, UNet tiny
+        plain, atomic = [], []                                      # + AdamW state
+        for _ in range(rounds):
+            start = time.perf_counter()
+            torch.save(state, folder / 'plain.pth')
+            plain.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            torch.save(state, folder / '.atomic.pth.tmp')
+            replace_atomically(str(folder / '.atomic.pth.tmp'), str(folder / 'atomic.pth'))
+            atomic.append(time.perf_counter() - start)
+        rows.append(('24 MB checkpoint save: in place vs atomic (temp file, fsync, rename)',
+                     float(np.median(plain)), float(np.median(atomic))))
     finally:
         shutil.rmtree(folder)
     return rows
