@@ -52,7 +52,7 @@ class ModelDirLock:
             holder = file.read().strip() or 'another process'
             file.close()
             raise ModelDirBusy(f'{os.path.dirname(self.path)} is in use by {holder} (a '
-                               'benchmark worker still running); wait for it or stop it '
+                               'benchmark worker or tools/train.py still running); wait for it or stop it '
                                'before running this model again') from None
         file.seek(0)
         file.truncate()

@@ -60,6 +60,9 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix='.tmp-', dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(handle, 0o666 & ~umask)   # as open() would create it, not mkstemp's 0600
     try:
         with os.fdopen(handle, 'wb') as file:
             file.write(data)

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, TextIO
 
 from .grid import BenchmarkSettings, dependency_levels, plan_runs, run_models
@@ -15,7 +16,7 @@ from .progress import Progress
 from .records import STATUS_DONE, STATUS_SUBMITTED
 from .report import (DatasetTable, group_by_dataset, summary_lines, work_dir_records,
                      write_reports)
-from .suites import ModelSpec
+from .suites import CONFIG_ROOT, ModelSpec
 
 
 @dataclass
@@ -32,6 +33,14 @@ class BenchmarkResult:
         """True when every run was evaluated or (``--no-wait``) submitted."""
         return all(r.get('status') in (STATUS_DONE, STATUS_SUBMITTED)
                    for r in self.records)
+
+
+def reads_shipped_data(models: Sequence[ModelSpec]) -> bool:
+    """True when a model is one of the repository's configs (they read the shipped and
+    generated data under ``data/``); configs composed for a user's ``--dataset`` live in
+    the work dir and read the user's data."""
+    return any(m.config and Path(m.config).resolve().is_relative_to(CONFIG_ROOT)
+               for m in models)
 
 
 def ensure_demo_data(out: str = 'data') -> bool:
@@ -74,7 +83,7 @@ def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
     header = (f'rleseg benchmark {settings.title}: {len(models)} models, work dir '
               f'{settings.work_dir}' + (' (DEMO SCALE)' if settings.demo else ''))
     stream.write(header + '\n')
-    if settings.demo and not dry_run and ensure_demo_data():
+    if settings.demo and not dry_run and reads_shipped_data(models) and ensure_demo_data():
         stream.write('generated the demo data under data/ (tools/prepare_data.py)\n')
     launcher = launcher or LocalLauncher()
     if dry_run:

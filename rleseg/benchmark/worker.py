@@ -23,6 +23,8 @@ import time
 import traceback
 from typing import Any, Dict, List, Optional
 
+from rleseg.engine.tool_errors import one_line_message
+
 from .budget import budget_iterations
 from .identity import dataset_identity
 from .launchers import failed_record, thread_env
@@ -203,8 +205,8 @@ def record_run(run: RunSpec) -> int:
         traceback.print_exc()
         path = record_path(run.model_dir)
         record = read_json(path) or {}
-        record.update(failed_record(
-            run, f'{type(error).__name__}: {error}'.splitlines()[0]))
+        record.update(failed_record(run, f'{type(error).__name__}: '
+                                         f'{one_line_message(error)}'))
         atomic_write_json(path, record)
         return 1
     return 0
