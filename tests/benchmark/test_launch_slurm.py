@@ -127,5 +127,6 @@ def test_a_task_that_finds_its_run_in_use_fails_naming_the_holder(tmp_path, monk
     assert record['error'].startswith('job ')
     assert record['error'].endswith(f'ModelDirBusy: {tmp_path}/unet_ipsc_tiny/seed_0 is '
                                     f'in use by pid {os.getpid()} (a benchmark worker '
-                                    'still running); wait for it or stop it before '
+                                    'or tools/train.py still running); wait for it or '
+                                    'stop it before '
                                     'running this model again')
