@@ -124,9 +124,9 @@ def main(argv=None) -> int:
                                                    args.threads)]
     if args.default_threads_baseline:
         grid_runs.append(('sequential, default threads', 1, None))
-    for label, jobs, threads in grid_runs:
+    for label, jobs, run_threads in grid_runs:
         work = base / f'grid_{len(walls)}'
-        walls[label] = run_grid(args, work, jobs, threads)
+        walls[label] = run_grid(args, work, jobs, run_threads)
         grids[label] = scores(work)
         threads[label] = threads_per_run(work)
         print(f'{label}: {walls[label]:.1f} s, {len(grids[label])} runs', flush=True)
