@@ -21,7 +21,7 @@ REPORT_KEYS = ('num_tokens', 'num_runs', 'num_dropped_tokens', 'truncated')
 
 #: Order of the per-image record produced by :func:`sequence_record`.
 RECORD_FIELDS = ('tokens', 'runs', 'dropped_tokens', 'truncated', 'gt_tokens',
-                 'gt_truncated')
+                 'gt_truncated', 'gt_runs')
 
 
 def sequence_record(sample: Mapping, pad_id: int = 0) -> Optional[np.ndarray]:
@@ -32,9 +32,10 @@ def sequence_record(sample: Mapping, pad_id: int = 0) -> Optional[np.ndarray]:
         pad_id: padding id of ``gt_tokens``.
 
     Returns:
-        float64 array (6,) in :data:`RECORD_FIELDS` order (``gt_tokens`` /
-        ``gt_truncated`` are NaN when the sample has no ground-truth tokens / token
-        statistics), or None when the sample has no ``decode_report``.
+        float64 array (7,) in :data:`RECORD_FIELDS` order (``gt_tokens`` /
+        ``gt_truncated`` / ``gt_runs`` are NaN when the sample has no ground-truth
+        tokens / token statistics / run count in them), or None when the sample has
+        no ``decode_report``.
 
     Raises:
         KeyError: when ``decode_report`` lacks one of :data:`REPORT_KEYS`.
@@ -51,9 +52,10 @@ def sequence_record(sample: Mapping, pad_id: int = 0) -> Optional[np.ndarray]:
               if gt_tokens is not None else np.nan)
     gt_stats = sample.get('token_stats')
     gt_truncated = float(bool(gt_stats['truncated'])) if gt_stats else np.nan
+    gt_runs = float(gt_stats['num_runs']) if gt_stats and 'num_runs' in gt_stats else np.nan
     return np.array([
         report['num_tokens'], report['num_runs'], report['num_dropped_tokens'],
-        bool(report['truncated']), num_gt, gt_truncated
+        bool(report['truncated']), num_gt, gt_truncated, gt_runs
     ], dtype=np.float64)
 
 
@@ -68,10 +70,14 @@ def summarize_sequences(records: List[np.ndarray]) -> Dict[str, float]:
         ``seq_truncated_pct`` (images whose generation hit the length limit, %),
         ``seq_malformed_pct`` (dropped / generated tokens, %), and
         ``seq_gt_tokens_per_image`` / ``seq_gt_truncated_pct`` (ground truths that
-        do not fit L, %) when ground-truth tokens / statistics were available.
+        do not fit L, %) when ground-truth tokens / statistics were available, and
+        ``seq_no_run_pct`` (generations that end before their first run, % of the
+        images whose ground truth holds at least one run; the first symptom of a
+        model that learnt the majority class) when every record has its ground
+        truth's run count and some ground truth holds a run.
     """
     table = np.stack(records)
-    tokens, runs, dropped, truncated, gt_tokens, gt_truncated = table.T
+    tokens, runs, dropped, truncated, gt_tokens, gt_truncated, gt_runs = table.T
     stats = {
         'seq_tokens_per_image': float(tokens.mean()),
         'seq_runs_per_image': float(runs.mean()),
@@ -82,4 +88,6 @@ def summarize_sequences(records: List[np.ndarray]) -> Dict[str, float]:
         stats['seq_gt_tokens_per_image'] = float(gt_tokens.mean())
     if not np.isnan(gt_truncated).any():
         stats['seq_gt_truncated_pct'] = float(100.0 * gt_truncated.mean())
+    if not np.isnan(gt_runs).any() and (gt_runs > 0).any():
+        stats['seq_no_run_pct'] = float(100.0 * (runs[gt_runs > 0] == 0).mean())
     return stats
