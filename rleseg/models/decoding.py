@@ -416,6 +416,35 @@ class RunGrammar:
 
 # --------------------------------------------------------------------------- loop
 LogitsProcessor = Callable[[Position, Tensor], Tensor]
+
+
+def eos_bias_processor(eos_id: int, bias: float) -> Optional[LogitsProcessor]:
+    """A logits processor that adds ``bias`` (logit units) to EOS at every step, or None
+    for a bias of 0.
+
+    Under greedy decoding a sequence stops where the EOS logit plus ``bias`` is the
+    highest of the allowed ids; a negative bias makes the model less eager to stop (its
+    stop probability is multiplied by about ``exp(bias)`` where it is small). The grammar
+    is applied after it, so EOS stays illegal inside a run and forced where no further
+    run fits: every biased sequence still decodes to a valid mask.
+
+    Raises:
+        ValueError: ``bias`` is not a finite number (test_cfg.eos_bias).
+    """
+    if isinstance(bias, bool) or not isinstance(bias, (int, float)) or \
+            not np.isfinite(bias):
+        raise ValueError(f'test_cfg.eos_bias must be a finite number (logit offset of EOS), '
+                         f'got {bias!r}')
+    if bias == 0:
+        return None
+    offset = float(bias)
+
+    def add_bias(position: Position, logits: Tensor) -> Tensor:
+        shifted = logits.clone()
+        shifted[:, eos_id] += offset
+        return shifted
+
+    return add_bias
 IMPLS = ('auto', 'eager', 'static', 'graph')
 #: impl chosen by impl='auto' per device type (others: 'eager'). 'graph' is opt-in until
 #: a GPU run has confirmed its tokens and speed (benchmarks/gpu/paper_scale.sh).

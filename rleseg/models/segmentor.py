@@ -28,12 +28,13 @@ from .aux_head import auxiliary_inputs, auxiliary_losses, build_auxiliary_head
 from .coordinates import (apply_coordinate_embed, apply_coordinate_pointer,
                           apply_length_pointer)
 from .data_preprocessor import Pix2SeqDataPreProcessor, encode_patches, ground_truth_stack
-from .decoding import RunGrammar, SamplingConfig, generate
+from .decoding import RunGrammar, SamplingConfig, eos_bias_processor, generate
 from .drop_path import add_drop_path
 from .hooks import check_layout
 from .layer_config import check_width, layer_config
 from .memory_grid import MemoryGrid, MemorySize, parse_memory_size
 from .sliding import PatchPredictor, predict_sliding
+from .token_weights import TokenWeighting, premature_eos_loss
 from .transformer import TransformerDecoder, TransformerEncoder, sine_position_encoding_2d
 
 DEFAULT_TEST_CFG = dict(
@@ -49,12 +50,20 @@ DEFAULT_TEST_CFG = dict(
     decode_impl='auto',      # 'auto' (eager on CPU, static on CUDA) | 'eager' | 'static'
                              # | 'graph' (CUDA graph of the static step)
     seed=0,                  # sampling seed per predict call (None: global RNG)
+    eos_bias=0.0,            # added to the EOS logit before the grammar and sampling
+                             # (< 0: less eager to stop; the grammar stays in force)
     oracle=False,            # True: decode the ground truth's own tokens (token ceiling)
 )
 DEFAULT_LOSS = dict(
     pad_weight=None,         # None: the tokenizer's weights; else weight of PAD/EOS targets
     label_smoothing=0.0,
     class_token_weight=1.0,  # extra weight on class / lac targets
+    field_weight=None,       # {field: multiplier} of the targets in a vocabulary field
+                             # ('start', 'length', 'lac', 'class', ...)
+    class_weight=None,       # None | one multiplier per class (background first) of the
+                             # tokens of a run of that class
+    class_weight_on='class', # 'class': the run's class / lac token; 'run': all its tokens
+    premature_eos_weight=0.0,  # weight of -log(1 - p(EOS)) at every run-start target
     trim_padding=True,       # drop all-PAD target columns of the batch (no change in grads
                              # of real tokens; PAD-after-EOS is never generated)
 )
@@ -123,12 +132,17 @@ class Pix2SeqSegmentor(BaseSegmentor):
             tokens against the memory cells they name (needs ``memory_size='mask'``).
         length_pointer: True adds a pointer head scoring each run length against the
             memory cell where the run would end (flat starts, ``memory_size='mask'``).
-        loss: see ``DEFAULT_LOSS``.
+        loss: see ``DEFAULT_LOSS``; ``field_weight``, ``class_token_weight``,
+            ``class_weight`` / ``class_weight_on`` multiply the tokenizer's target
+            weights and ``premature_eos_weight`` adds ``loss_eos`` (rare foreground:
+            :mod:`.token_weights`; runs of a rare class, run ends, the stop decision).
         train_cfg: unused (kept for mmseg symmetry).
         test_cfg: see ``DEFAULT_TEST_CFG``. ``oracle=True`` predicts from the ground
             truth (needs ``gt_sem_seg`` in the samples): tokenise it at the input size,
             decode, upsample and post-process exactly as generated tokens, in 'whole'
-            and 'slide' mode (see :meth:`oracle_tokens`).
+            and 'slide' mode (see :meth:`oracle_tokens`). ``eos_bias`` (logit units) is
+            added to EOS at every step before the grammar masks illegal ids and the
+            next token is picked (:func:`~.decoding.eos_bias_processor`).
         data_preprocessor: usually ``Pix2SeqDataPreProcessor`` (tokenises the ground
             truth with this model's tokenizer); init_cfg: as for any mmseg segmentor.
     """
@@ -181,10 +195,10 @@ class Pix2SeqSegmentor(BaseSegmentor):
         self.train_cfg = train_cfg
         self.test_cfg = {**DEFAULT_TEST_CFG, **dict(test_cfg or {})}
         SamplingConfig(**self.test_cfg['sampling'])  # validate early
+        eos_bias_processor(0, self.test_cfg['eos_bias'])  # validate early
         self.grammar = self.build_grammar()
+        self.token_weighting = self.build_token_weighting()
         self.task_id = int(self.vocab_layout.special[self.tokenizer.task])
-        ranges = self.vocab_layout.ranges
-        self._class_ranges = [tuple(ranges[k]) for k in ('class', 'lac') if k in ranges]
         if isinstance(self.data_preprocessor, Pix2SeqDataPreProcessor):
             self.data_preprocessor.bind(self.tokenizer, self.test_cfg)
 
@@ -205,6 +219,23 @@ class Pix2SeqSegmentor(BaseSegmentor):
         if set(self.vocab_layout.ranges) != set(self.tokenizer.run_fields):
             return None
         return RunGrammar.from_tokenizer(self.tokenizer)
+
+    def build_token_weighting(self) -> Optional[TokenWeighting]:
+        """The target weighting of ``loss`` (:class:`~.token_weights.TokenWeighting`);
+        its run-based options (``class_weight``, ``premature_eos_weight``) need a scheme
+        whose every token is a run token (no group or other tokens between runs)."""
+        cfg = self.loss_cfg
+        run_based = cfg['class_weight'] is not None or cfg['premature_eos_weight']
+        if run_based and set(self.vocab_layout.ranges) != set(self.tokenizer.run_fields):
+            raise ValueError(f'{type(self).__name__}: loss.class_weight and '
+                             'loss.premature_eos_weight need a scheme with only run tokens; '
+                             f'scheme {self.tokenizer.scheme!r} has '
+                             f'{sorted(self.vocab_layout.ranges)}')
+        if float(cfg['premature_eos_weight']) < 0:
+            raise ValueError(f'{type(self).__name__}: loss.premature_eos_weight must be '
+                             f">= 0, got {cfg['premature_eos_weight']}")
+        return TokenWeighting(self.tokenizer, cfg['field_weight'], cfg['class_token_weight'],
+                              cfg['class_weight'], cfg['class_weight_on'])
 
     def _select(self, feats) -> Tensor:
         if isinstance(feats, (list, tuple)):
@@ -279,12 +310,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
             special = (target == pad_id) | (target == eos_id)
             weight = torch.where(special, float(self.loss_cfg['pad_weight']),
                                  (weight > 0).float())
-        if self.loss_cfg['class_token_weight'] != 1.0:
-            is_class = torch.zeros_like(target, dtype=torch.bool)
-            for lo, hi in self._class_ranges:
-                is_class |= (target >= lo) & (target < hi)
-            weight = torch.where(is_class, weight * self.loss_cfg['class_token_weight'],
-                                 weight)
+        weight = self.token_weighting(target, weight)
         losses = {}
         if self.auxiliary_head is None:
             memory = self.extract_feat(inputs)
@@ -298,6 +324,10 @@ class Pix2SeqSegmentor(BaseSegmentor):
         ce = F.cross_entropy(logits.transpose(1, 2), target, reduction='none',
                              label_smoothing=float(self.loss_cfg['label_smoothing']))
         loss = (ce * weight).sum() / weight.sum().clamp(min=1e-6)
+        if self.loss_cfg['premature_eos_weight']:
+            starts = (self.token_weighting.field_index(target) == 0) & (weight > 0)
+            losses['loss_eos'] = float(self.loss_cfg['premature_eos_weight']) * \
+                premature_eos_loss(logits, eos_id, starts)
         real = target != pad_id
         acc = (logits.argmax(-1) == target)[real].float().mean() * 100.0
         return dict(loss_ce=loss, acc_tok=acc.detach(), **losses)
@@ -309,7 +339,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
         Args:
             inputs: (B, C, P, P) normalised images.
             overrides: keys of ``test_cfg`` (sampling, constrained, use_cache,
-                stop_at_eos, seed) for this call.
+                stop_at_eos, seed, eos_bias) for this call.
 
         Returns:
             LongTensor (B, L): task token, run tokens, EOS, PAD.
@@ -331,7 +361,9 @@ class Pix2SeqSegmentor(BaseSegmentor):
                 self.vocab_layout.eos_id, self.vocab_layout.pad_id, sampling,
                 grammar=self.grammar if cfg['constrained'] else None,
                 use_cache=cfg['use_cache'], stop_at_eos=cfg['stop_at_eos'],
-                generator=generator, impl=cfg['decode_impl'])
+                generator=generator, impl=cfg['decode_impl'],
+                logits_processor=eos_bias_processor(self.vocab_layout.eos_id,
+                                                    cfg['eos_bias']))
 
     def decode_tokens(self, tokens: Tensor) -> Tuple[List[np.ndarray], List[dict]]:
         """(B, L) tokens -> masks ((S, S) or (N, S, S) int arrays) and report dicts."""
