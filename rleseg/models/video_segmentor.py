@@ -10,6 +10,13 @@ decoder, which generates the window's ``3d-*``, ``tac`` or ``ltac`` sequence:
 * ``'late'`` fusion: every frame is encoded on its own; the decoder reads all N*M
   tokens, each plus its learned frame embedding.
 
+The coordinate and run-end pointers (``coordinate_pointer`` / ``length_pointer``, with
+``memory_size='mask'``) score tokens against the memory cells they name
+(:class:`WindowPointer`): the S x S grid of ``tac`` / ``ltac`` (and of ``2d`` starts)
+reads frame 0's fused cells (middle fusion) or each cell averaged over the N frames
+(late fusion); flat starts over the N*S*S cells of ``3d-*`` read cell (t, y, x) of
+frame t (late fusion) or the fused cell (y, x) for every t (middle fusion).
+
 Inputs are the window's frames stacked along channels, (B, N*C, H, W) (frame t is
 channels t*C .. t*C+C-1), as ``FormatWindow(layout='channels')`` + ``PackSegInputs``
 produce them. Training, generation, decoding and sliding-window inference are the
@@ -18,12 +25,17 @@ parent's; predictions are (N, H, W) per window and are merged back into frames b
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
+from rleseg.tokenizers import RLETokenizer
+
+from .coordinates import (CoordinatePointer, RunEndPointer, coordinate_cells,
+                          pointer_enabled, run_end_cells, scan_cells)
 from .segmentor import Pix2SeqSegmentor
 
 FUSIONS = ('middle', 'late')
@@ -53,6 +65,82 @@ class FrameCrossAttention(nn.Module):
         return query + self.drop(out)
 
 
+def window_scan_cells(tokenizer: RLETokenizer) -> Tensor:
+    """(P,) long: the cell (frame-major, each frame row-major) of every flat scan
+    position of the tokenizer's grid (P = S*S, or N*S*S for a ``3d-*`` grid)."""
+    cells = scan_cells(tokenizer)
+    frames = int(tokenizer.grid_shape[0]) if len(tokenizer.grid_shape) == 3 else 1
+    return (torch.arange(frames)[:, None] * cells.numel() + cells[None]).flatten()
+
+
+def is_frame_grid(tokenizer: RLETokenizer) -> bool:
+    """True when start tokens name cells of all N frames (flat starts of ``3d-*``)."""
+    return tokenizer.starts == 'flat' and len(tokenizer.grid_shape) == 3
+
+
+def window_coordinate_cells(tokenizer: RLETokenizer) -> Tuple[Tensor, Tensor]:
+    """Coordinate ids (K,) and their averaging matrix over the pointer's cells (K, P):
+    one-hot at the start's cell among N*S*S for flat ``3d-*`` starts, else
+    :func:`~rleseg.models.coordinates.coordinate_cells` on the S x S grid."""
+    if not is_frame_grid(tokenizer):
+        return coordinate_cells(tokenizer)
+    lo, hi = tokenizer.layout.ranges['start']
+    cells = window_scan_cells(tokenizer)
+    return torch.arange(lo, hi), F.one_hot(cells, cells.numel()).float()
+
+
+def window_run_end_cells(tokenizer: RLETokenizer) -> Tuple[int, Tensor, Tensor, Tensor]:
+    """:func:`~rleseg.models.coordinates.run_end_cells` for window grids: a run of a
+    flat ``3d-*`` start may cross frame ends, so its end cell is looked up among the
+    N*S*S cells (start_lo, cell_of_scan (P,), length ids (K,), steps (K,))."""
+    if not is_frame_grid(tokenizer):
+        return run_end_cells(tokenizer)
+    fields = tuple(tokenizer.run_fields)
+    if fields[1] not in ('length', 'lac'):
+        raise ValueError(f'length_pointer=True needs the length right after the start, '
+                         f'got run fields {fields}')
+    ids, length, _ = tokenizer.field_values(fields[1])
+    return (int(tokenizer.layout.ranges['start'][0]), window_scan_cells(tokenizer),
+            torch.from_numpy(ids), torch.from_numpy(length - 1))
+
+
+def frame_cells(memory: Tensor, memory_frames: int, cell_frames: int) -> Tensor:
+    """Window memory (B, F*M, d) of F frames -> (B, T*M, d) for a pointer over T frames'
+    cells: as is (F == T), frame 0's fused cells repeated for each frame (F = 1),
+    or each cell averaged over the F frames (T = 1)."""
+    if memory_frames == cell_frames:
+        return memory
+    if memory_frames == 1:
+        return memory.repeat(1, cell_frames, 1)
+    b, m, d = memory.shape
+    return memory.view(b, memory_frames, m // memory_frames, d).mean(dim=1)
+
+
+class WindowPointer(nn.Module):
+    """A pointer head (:class:`~rleseg.models.coordinates.CoordinatePointer` or
+    :class:`~rleseg.models.coordinates.RunEndPointer`) over a window memory: its keys
+    are read from the memory rearranged by :func:`frame_cells`.
+
+    Args:
+        head: the pointer head, built over ``cell_frames`` frames' cells.
+        memory_frames: frames in the memory (1: middle fusion, N: late fusion).
+        cell_frames: frames the head's cells cover (N: flat ``3d-*`` starts, else 1).
+    """
+
+    def __init__(self, head: nn.Module, memory_frames: int, cell_frames: int) -> None:
+        super().__init__()
+        self.head = head
+        self.memory_frames, self.cell_frames = memory_frames, cell_frames
+
+    def keys(self, memory: Tensor) -> Tensor:
+        """Window memory (B, F*M, d) -> the head's keys."""
+        return self.head.keys(frame_cells(memory, self.memory_frames, self.cell_frames))
+
+    def forward(self, *args: Tensor) -> Tensor:
+        """The head's logits (its arguments: states, keys, logits[, input ids])."""
+        return self.head(*args)
+
+
 @MODELS.register_module()
 class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
     """Pix2Seq over windows of frames with middle or late frame fusion.
@@ -61,30 +149,58 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
         tokenizer: a window tokenizer config (``3d-bin`` / ``3d-mc`` / ``3d-lac`` /
             ``tac`` / ``ltac``); its ``window`` is the number of frames N.
         fusion: ``'middle'`` or ``'late'`` (see the module docstring).
+        frame_embed: True: a learned embedding per frame tags the frames' tokens
+            (init N(0, 0.02)); False: no frame tags (a fixed zero, the ablation).
+        coordinate_pointer, length_pointer: the pointer heads of
+            :class:`Pix2SeqSegmentor`, scoring against the window memory's cells
+            (:class:`WindowPointer`); both need ``memory_size='mask'``.
         **kwargs: :class:`Pix2SeqSegmentor` arguments (backbone, d_model, encoder,
             decoder, loss, test_cfg, data_preprocessor with N-times repeated
             ``mean`` / ``std`` and ``bgr_to_rgb=False``, ...).
     """
 
-    def __init__(self, tokenizer: dict, fusion: str = 'late', **kwargs) -> None:
+    def __init__(self, tokenizer: dict, fusion: str = 'late', frame_embed: bool = True,
+                 coordinate_pointer: bool = False, length_pointer: bool = False,
+                 **kwargs) -> None:
         if kwargs.get('auxiliary_head') is not None:
             raise ValueError('Pix2SeqVideoSegmentor: auxiliary_head is not supported (a '
                              "window's gt_sem_seg holds N frames); set it to None")
-        super().__init__(tokenizer=tokenizer, **kwargs)
         if fusion not in FUSIONS:
             raise ValueError(f'Pix2SeqVideoSegmentor: fusion must be one of {FUSIONS}, '
                              f'got {fusion!r}')
+        super().__init__(tokenizer=tokenizer, **kwargs)
         self.fusion = fusion
         self.num_frames = int(self.tokenizer.window)
         dim = self.decoder.dim
-        self.frame_embed = nn.Parameter(torch.zeros(self.num_frames, dim))
-        nn.init.normal_(self.frame_embed, std=0.02)
+        self._add_pointers(coordinate_pointer, length_pointer)
+        if not isinstance(frame_embed, bool):
+            raise ValueError(f'Pix2SeqVideoSegmentor: frame_embed must be True or False, '
+                             f'got {frame_embed!r}')
+        if frame_embed:
+            self.frame_embed = nn.Parameter(torch.zeros(self.num_frames, dim))
+            nn.init.normal_(self.frame_embed, std=0.02)
+        else:
+            self.register_buffer('frame_embed', torch.zeros(self.num_frames, dim),
+                                 persistent=False)
         if fusion == 'middle':
             layers = self.encoder.layers
             heads = (layers[0].self_attn.num_heads if len(layers) else
                      self.decoder.num_heads)
             dropout = layers[0].dropout.p if len(layers) else 0.0
             self.frame_attn = FrameCrossAttention(dim, heads, dropout)
+
+    def _add_pointers(self, coordinate_pointer: bool, length_pointer: bool) -> None:
+        """Attach the switched-on pointer heads to the decoder, reading the window
+        memory's cells (:class:`WindowPointer`)."""
+        tok, grid = self.tokenizer, self.memory_grid.size
+        memory_frames = self.num_frames if self.fusion == 'late' else 1
+        cell_frames = self.num_frames if is_frame_grid(tok) else 1
+        if pointer_enabled(tok, coordinate_pointer, grid, 'coordinate_pointer'):
+            head = CoordinatePointer(self.decoder.dim, *window_coordinate_cells(tok))
+            self.decoder.pointer = WindowPointer(head, memory_frames, cell_frames)
+        if pointer_enabled(tok, length_pointer, grid, 'length_pointer'):
+            head = RunEndPointer(self.decoder.dim, *window_run_end_cells(tok))
+            self.decoder.length_pointer = WindowPointer(head, memory_frames, cell_frames)
 
     def split_frames(self, inputs: Tensor) -> Tensor:
         """(B, N*C, H, W) -> (B, N, C, H, W); raises if channels do not hold N frames."""

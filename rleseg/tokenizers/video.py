@@ -9,6 +9,11 @@ Input masks are (N, S*k, S*k) windows of N frames.
   ``tac = sum_t C**t * class_t`` (frame 0 least significant), coded as ``mc`` with
   C**N - 1 foreground classes; decoding recovers ``class_t = (tac // C**t) % C``.
 * ``ltac``: ``lac`` on the tac map: max_length * (C**N - 1) lac tokens.
+
+Subsampling (``subsample=dict(factor=k, mode=...)``) and upsampling (``upsample``)
+act on every frame of a window alike (the last two axes), before ``to_grid`` and after
+``from_grid``: 'majority' votes each frame's k x k blocks, 'bilinear' resizes each
+decoded frame's C class maps.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Tuple
 
 import numpy as np
 
+from .masks import label_scores
 from .semantic import RLETokenizer
 
 MAX_TAC_CLASSES = 2 ** 31 - 1
@@ -68,6 +74,11 @@ class VideoRLETokenizer(RLETokenizer):
     @property
     def grid_is_mask(self) -> bool:
         return self.scheme.startswith('3d-')
+
+    def upsample_scores(self, mask: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
+        """Decoded frames (..., N, S, S) -> (..., N, C, *size) float32 class scores of
+        the C frame classes (not the C**N tac classes: decoded frames hold frame labels)."""
+        return label_scores(np.asarray(mask), size, self.num_classes, self.upsample_mode)
 
     def to_grid(self, mask: np.ndarray) -> np.ndarray:
         if self.scheme.startswith('3d-'):

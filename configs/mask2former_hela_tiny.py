@@ -1,0 +1,6 @@
+# CPU-sized Mask2Former on the real HeLa frames one by one (hela.py; see unet_hela_tiny.py).
+_base_ = ['./_base_/models/mask2former_tiny.py', './_base_/datasets/hela.py',
+          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny_400.py']
+model = dict(decode_head=dict(
+    num_classes=_base_.num_classes,
+    loss_cls=dict(class_weight=[1.0] * _base_.num_classes + [0.1])))

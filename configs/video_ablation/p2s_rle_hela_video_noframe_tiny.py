@@ -1,0 +1,6 @@
+# Video-ablation lever: p2s_rle_hela_video_tiny.py without frame embeddings (frame 0's
+# tokens cross-attend to the other frames' tokens untagged: only their order in the
+# memory is lost, not their content).
+_base_ = ['../p2s_rle_hela_video_tiny.py']
+
+model = dict(frame_embed=False)
