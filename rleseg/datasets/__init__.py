@@ -13,12 +13,17 @@
 * :class:`FoldDataset`, :func:`fold_dataset_cfgs`: K-fold cross-validation over a
   config's training items; :func:`check_split_overlap` refuses configs whose train /
   val / test splits share items.
+* :class:`ForegroundBalancedSampler` (DATA_SAMPLERS), :func:`label_class_counts`,
+  :func:`class_frequencies`, :func:`class_weights`: rare foreground, class-aware
+  sampling and class weights from the training labels.
 * :func:`generate_ipsc`, :func:`generate_aris`: the embedded demo data.
 * :func:`stitch_patches`, :func:`stitch_windows`: merge patch / window
   predictions back into full images / frames (pure numpy).
 """
 from . import transforms  # noqa: F401
 from .aris import ARISDataset
+from .balance import (ForegroundBalancedSampler, class_frequencies, class_weights,
+                      label_class_counts)
 from .base import SplitSegDataset
 from .errors import DataError
 from .folder import FolderSegDataset
@@ -42,5 +47,6 @@ __all__ = [
     'DataError', 'generate_ipsc', 'generate_aris', 'stitch_patches', 'stitch_windows',
     'patch_boxes', 'extract_patch', 'read_split_file', 'write_split_files',
     'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS', 'is_generated',
-    'FoldDataset', 'fold_dataset_cfgs', 'check_split_overlap'
+    'FoldDataset', 'fold_dataset_cfgs', 'check_split_overlap',
+    'ForegroundBalancedSampler', 'label_class_counts', 'class_frequencies', 'class_weights'
 ]
