@@ -152,5 +152,6 @@ def premature_eos_loss(logits: Tensor, eos_id: int, starts: Tensor) -> Tensor:
     """
     others = logits.clone()
     others[..., eos_id] = float('-inf')
-    term = logits.logsumexp(-1) - others.logsumexp(-1)  # -log(1 - p(EOS)), stable
+    # -log(1 - p(EOS)) = log(1 + exp(logit(EOS) - logsumexp(others))), exact at both ends
+    term = torch.nn.functional.softplus(logits[..., eos_id] - others.logsumexp(-1))
     return (term * starts).sum() / starts.sum().clamp(min=1)
