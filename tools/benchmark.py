@@ -169,12 +169,14 @@ def main(argv=None) -> int:
             curve_points=args.curve_points, cfg_options=dict(args.cfg_options),
             latency_repeats=args.latency_repeats, num_vis=args.num_vis, tta=args.tta,
             demo=demo or bool(args.dataset), title=title)
-    try:
-        result = run_benchmark(models, settings, launcher=launcher, dry_run=args.dry_run)
-    except KeyboardInterrupt:
-        print(f'\ninterrupted: finished models are kept in {settings.work_dir}; run the '
-              'same command again to resume')
-        return 130
+    with user_errors(args.debug):  # e.g. an empty test split, found before any run
+        try:
+            result = run_benchmark(models, settings, launcher=launcher,
+                                   dry_run=args.dry_run)
+        except KeyboardInterrupt:
+            print(f'\ninterrupted: finished models are kept in {settings.work_dir}; run '
+                  'the same command again to resume')
+            return 130
     if args.select and result.tables:
         with user_errors(args.debug):
             report_selection(result.tables, settings.work_dir, sys.stdout)

@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from rleseg.engine.tool_errors import ConfigError
 
 from .launchers import LocalLauncher
+from .preflight import check_grid_data
 from .progress import Progress, outcome
 from .records import (STATUS_MISSING, STATUS_SUBMITTED, is_finished, read_json,
                       record_path)
@@ -168,7 +169,8 @@ class _InProcess:
 
 def run_models(models: Sequence[ModelSpec], settings: BenchmarkSettings,
                launcher=None, stream=None,
-               runner: Optional[Callable[[RunSpec], Record]] = None) -> List[Record]:
+               runner: Optional[Callable[[RunSpec], Record]] = None,
+               check_data: bool = False) -> List[Record]:
     """Run every (model, fold, seed) not finished yet and return all records, in order.
 
     Args:
@@ -180,9 +182,18 @@ def run_models(models: Sequence[ModelSpec], settings: BenchmarkSettings,
         stream: where progress goes (default stdout).
         runner: instead of a launcher, run each run in this process as
             ``runner(run) -> record``.
+        check_data: before the first run starts, build every split the runs still
+            to run read and refuse the grid when one is empty, broken or shares
+            items with another (:func:`~.preflight.check_grid_data`; what
+            :func:`~rleseg.benchmark.run.run_benchmark` does).
+
+    Raises:
+        DataError: ``check_data`` found an unusable split (nothing has run).
     """
     progress = Progress(len(settings.grid(models)), stream)
     records, pending = plan_runs(models, settings, progress)
+    if check_data:
+        check_grid_data([run for _, run in pending])
     launcher = _InProcess(runner) if runner else (launcher or LocalLauncher())
     for level in dependency_levels(pending):
         if any(r.get('status') == STATUS_SUBMITTED for r in records.values()):

@@ -97,7 +97,8 @@ def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
             stream.write('\n'.join(launcher.describe(level)) + '\n')
         return BenchmarkResult([records[i] for i in sorted(records)], [], [], [],
                                time.time() - start)
-    records = run_models(models, settings, launcher=launcher, stream=stream, runner=runner)
+    records = run_models(models, settings, launcher=launcher, stream=stream, runner=runner,
+                         check_data=True)
     submitted = [r for r in records if r.get('status') == STATUS_SUBMITTED]
     if submitted:
         stream.write(f'{len(submitted)} runs submitted, not waited for: run the same '

@@ -24,13 +24,10 @@ def build_benchmark_config(run: RunSpec, iters: Optional[int]):
         :func:`benchmark_evaluators`) on the test split and on the validation split
         (moved under :data:`~rleseg.benchmark.validation.VAL_SPLIT_KEY`), and no
         validation loop; with a fold, training on the training items outside it and
-        validation on it (:func:`apply_fold`).
-
-    Raises:
-        DataError: its training, validation and test splits share items
-            (:func:`~rleseg.datasets.check_split_overlap`), before anything is trained.
+        validation on it (:func:`apply_fold`). Its splits are not checked here: the
+        grid checks every run's splits once, before the first run starts
+        (:func:`~rleseg.benchmark.preflight.check_grid_data`).
     """
-    from rleseg.datasets.split_overlap import check_split_overlap
     from rleseg.engine import load_config
 
     from .schedule import scale_schedule
@@ -38,7 +35,6 @@ def build_benchmark_config(run: RunSpec, iters: Optional[int]):
     resolve_run_checkpoints(cfg, run)
     if run.fold is not None:
         apply_fold(cfg, run.num_folds, run.fold)
-    check_split_overlap(cfg)
     if iters is not None:
         scale_schedule(cfg, iters)
     if run.seed is not None:
