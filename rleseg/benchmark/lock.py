@@ -5,6 +5,10 @@
   while an old worker still runs) fails at once with one line naming the holder,
   instead of sharing checkpoints and logs. The kernel drops the lock when the
   process dies, however it dies, so a stale file never blocks a rerun.
+* :func:`report_lock` serialises the report phase of benchmark runs that share a work
+  directory: each reads every record of the folder and writes the tables under it, so
+  of two runs that finish at once the later writer has read the other's final records
+  and no row is lost.
 * :func:`die_with_parent` asks Linux to send the worker SIGTERM when the benchmark
   process that started it dies (even by SIGKILL), so killing ``tools/benchmark.py``
   leaves no orphan training on.
@@ -16,9 +20,11 @@ import fcntl
 import os
 import signal
 import sys
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 LOCK_NAME = '.worker.lock'
+REPORT_LOCK_NAME = '.report.lock'
 #: Exit status of a worker that found its model directory held by another process.
 EXIT_BUSY = 3
 _PR_SET_PDEATHSIG = 1
@@ -66,6 +72,19 @@ class ModelDirLock:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._file.close()
             self._file = None
+
+
+@contextmanager
+def report_lock(work_dir: str) -> Iterator[None]:
+    """Hold ``<work_dir>/.report.lock`` (waiting for another holder) while the work
+    directory's records are read and its reports written."""
+    os.makedirs(work_dir, exist_ok=True)
+    with open(os.path.join(work_dir, REPORT_LOCK_NAME), 'a', encoding='utf-8') as file:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file.fileno(), fcntl.LOCK_UN)
 
 
 def die_with_parent(parent_pid: Optional[int] = None) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence, TextIO
 
 from .grid import BenchmarkSettings, dependency_levels, plan_runs, run_models
 from .launchers import LocalLauncher
+from .lock import report_lock
 from .progress import Progress
 from .records import STATUS_DONE, STATUS_SUBMITTED
 from .report import (DatasetTable, group_by_dataset, summary_lines, work_dir_records,
@@ -104,13 +105,14 @@ def run_benchmark(models: Sequence[ModelSpec], settings: BenchmarkSettings,
         stream.write(f'{len(submitted)} runs submitted, not waited for: run the same '
                      'command again (or with --eval-only) to collect the table\n')
         return BenchmarkResult(records, [], [], [], time.time() - start)
-    tables = group_by_dataset(work_dir_records(records, settings.work_dir))
     machine = machine_info()
-    plain = dataclasses.asdict(settings)
-    written = write_reports(tables, settings.work_dir, title=settings.title,
-                            demo=settings.demo, settings=plain, machine=machine)
-    files = [path for paths in written.values() for path in paths]
-    files += write_figures(tables, settings.work_dir, settings.demo, settings.num_vis)
+    with report_lock(settings.work_dir):  # another run on this work dir may be writing
+        tables = group_by_dataset(work_dir_records(records, settings.work_dir))
+        written = write_reports(tables, settings.work_dir, title=settings.title,
+                                demo=settings.demo, settings=dataclasses.asdict(settings),
+                                machine=machine)
+        files = [path for paths in written.values() for path in paths]
+        files += write_figures(tables, settings.work_dir, settings.demo, settings.num_vis)
     summary = summary_lines(tables, settings.demo, machine)
     for table in tables:
         stream.write(f'\n## {table.label}' + (' (DEMO SCALE)' if settings.demo else '')
