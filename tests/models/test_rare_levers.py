@@ -21,7 +21,8 @@ from rleseg.tokenizers import build_tokenizer
 from p2s_helpers import make_batch, tiny_model_cfg
 
 REPO = Path(__file__).resolve().parents[2]
-LEVERS = ('premature_eos', 'run_weight', 'empty_keep', 'eos_bias')
+LEVERS = ('premature_eos', 'run_weight', 'empty_keep')      # trained differently
+EOS_BIAS = {'eos_bias_m1': -1.0, 'eos_bias_m2': -2.0, 'eos_bias_m4': -4.0}  # decoding only
 # lac: a run is (start, lac); mc: (start, length, class); bin: (start, length)
 LAC = dict(scheme='lac', mask_size=8, num_classes=3, starts='flat', max_seq_len=64)
 MC = dict(LAC, scheme='mc')
@@ -223,3 +224,13 @@ def test_roads_lever_config_builds_and_takes_one_training_step(lever, roads):
     assert np.isfinite(float(torch.as_tensor(log['loss']).detach()))
     assert ('loss_eos' in log) == (lever == 'premature_eos')
     assert any(not torch.equal(a, b.detach()) for a, b in zip(before, net.parameters()))
+
+
+@pytest.mark.parametrize('lever', sorted(EOS_BIAS))
+def test_roads_eos_bias_configs_change_only_the_decoding(lever):
+    cfg = load_config(str(REPO / 'configs' / 'rare_fg' / f'p2s_rle_roads_{lever}_tiny.py'))
+    plain = load_config(str(REPO / 'configs' / 'p2s_rle_roads_tiny.py'))
+    assert MODELS.build(cfg.model).test_cfg['eos_bias'] == EOS_BIAS[lever]
+    assert plain.model.test_cfg.pop('eos_bias', 0.0) == 0.0
+    assert cfg.model.test_cfg.pop('eos_bias') == EOS_BIAS[lever]
+    assert cfg.model == plain.model and cfg.train_dataloader == plain.train_dataloader

@@ -2,9 +2,9 @@
 # decoding. test_cfg.eos_bias (logit units) is added to EOS before the grammar and the
 # greedy choice, so a sequence stops only where EOS beats the best start id by more than
 # 2 logits (its probability x ~exp(-2)); the grammar stays in force, so every sequence
-# still decodes to a valid mask (rleseg/models/decoding.py, eos_bias_processor). Training
-# is configs/p2s_rle_roads_tiny.py's; a decoding-only change, so other values are swept
-# on the trained checkpoints with --cfg-options model.test_cfg.eos_bias=<v> --eval-only
-# (benchmarks/results/rare_fg_roads_tokens_2026-12-07/README.md).
+# still decodes to a valid mask (rleseg/models/decoding.py, eos_bias_processor).
+# Training is configs/p2s_rle_roads_tiny.py's (a decoding-only change): the benchmark
+# evaluates this config on that model's checkpoints (--eval-only, see
+# benchmarks/results/rare_fg_roads_tokens_2026-12-07/README.md). _m1 / _m4: -1 / -4.
 _base_ = ['../p2s_rle_roads_tiny.py']
 model = dict(test_cfg=dict(eos_bias=-2.0))
