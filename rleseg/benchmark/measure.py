@@ -9,7 +9,8 @@ import platform
 import socket
 import statistics
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from collections import deque
+from typing import Callable, Deque, Dict, List, Mapping, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
@@ -106,15 +107,20 @@ class BenchmarkHook(Hook):
     calls (data loading, forward, backward, optimiser step and hooks), the first one
     measured from ``before_train``. The progress file (JSON: ``phase``, ``step``,
     ``total``, ``time``) is rewritten at most every ``interval_s`` seconds.
+    ``acc_window`` iterations of every training accuracy the model logs (a log
+    variable named ``*acc*``: mmseg's ``decode.acc_seg`` pixel accuracy, the token
+    model's ``acc_tok``; percent) are kept for :meth:`train_accuracy`.
     """
 
     priority = 'VERY_LOW'
 
     def __init__(self, progress_file: Optional[str] = None,
-                 interval_s: float = 1.0) -> None:
+                 interval_s: float = 1.0, acc_window: int = 10) -> None:
         self.progress_file = progress_file
         self.interval_s = interval_s
         self.iter_seconds: List[float] = []
+        self.acc_window = acc_window
+        self._accuracies: Dict[str, Deque[float]] = {}
         self._last = 0.0
         self._written = 0.0
 
@@ -135,7 +141,21 @@ class BenchmarkHook(Hook):
         now = time.perf_counter()
         self.iter_seconds.append(now - self._last)
         self._last = now
+        self.keep_accuracies(outputs or {})
         self.report('train', runner.iter + 1, runner.max_iters)
+
+    def keep_accuracies(self, log_vars: Mapping[str, object]) -> None:
+        """Keep the accuracies among one iteration's log variables."""
+        for key, value in log_vars.items():
+            if 'acc' in key:
+                self._accuracies.setdefault(key, deque(maxlen=self.acc_window)).append(
+                    float(value))
+
+    def train_accuracy(self) -> Dict[str, float]:
+        """``{log variable: mean over the last acc_window iterations}`` (percent) of
+        every accuracy the model logged in training; empty when it logs none (e.g.
+        Mask2Former)."""
+        return {key: statistics.fmean(values) for key, values in self._accuracies.items()}
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None,
                         outputs=None) -> None:

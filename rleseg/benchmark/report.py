@@ -108,6 +108,28 @@ SEQUENCE_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 )
 
 
+#: Training accuracies a row reports, in order of preference (percent): mmseg's pixel
+#: accuracy of the decode head, the token model's teacher-forced token accuracy.
+TRAIN_ACC_KEYS = ('decode.acc_seg', 'acc_tok')
+#: Prefix of a row's training class shares: ``train_pct_<C>`` = % of the labelled
+#: training pixels (:func:`rleseg.datasets.balance.class_balance`).
+TRAIN_PCT_PREFIX = 'train_pct_'
+#: Test pixel recall (%) under which a foreground class counts as not predicted.
+COLLAPSE_RECALL = 1.0
+#: The switches against class imbalance, named by the summary when a model collapses
+#: (docs/rare_foreground.md, configs/rare_fg).
+SHARED_LEVERS = ("class-aware sampling (train_dataloader.sampler=dict(type="
+                 "'ForegroundBalancedSampler', ...))")
+DENSE_LEVERS = ('class-weighted cross-entropy (class_weight of the decode loss, of '
+                "Mask2Former's loss_cls; weights from `python -m "
+                'rleseg.datasets.label_stats CONFIG`), a Dice term (DiceLoss in the '
+                'decode loss)')
+TOKEN_LEVERS = ('weights on the rare classes\' runs (loss.class_weight), the premature-EOS '
+                'term (loss.premature_eos_weight), fewer empty crops in the token loss '
+                '(data_preprocessor.empty_keep_prob), EOS calibrated at decoding '
+                '(test_cfg.eos_bias)')
+
+
 def is_token_row(row: Dict[str, Any]) -> bool:
     """True for a flat row of a Pix2Seq-style model (it reports sequence statistics
     or its model type says so)."""
@@ -126,6 +148,12 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
     row.update(iters=train.get('iters'), batch_size=train.get('batch_size'),
                sec_per_iter=train.get('sec_per_iter'), train_wall_s=train.get('wall_s'),
                train_peak_mem_mib=train.get('peak_mem_mib'))
+    accuracy = train.get('accuracy') or {}
+    acc_key = next((key for key in TRAIN_ACC_KEYS if key in accuracy), next(iter(accuracy),
+                                                                          None))
+    row.update(train_acc=accuracy.get(acc_key), train_acc_key=acc_key)
+    for name, pct in ((train.get('class_balance') or {}).get('pixel_pct') or {}).items():
+        row[f'{TRAIN_PCT_PREFIX}{class_key(name)}'] = pct
     if evaluation:
         params = evaluation.get('params')
         row.update(params=params, params_m=params / 1e6 if params else None,
@@ -541,6 +569,70 @@ def _ranked(rows: List[Dict[str, Any]], score: str) -> List[Dict[str, Any]]:
     return sorted((r for r in rows if r.get(score) is not None), key=lambda r: -r[score])
 
 
+def _class_values(row: Dict[str, Any], prefix: str) -> Dict[str, float]:
+    """``{class key: value}`` of a row's ``<prefix><C>`` keys, in the row's order."""
+    return {key[len(prefix):]: value for key, value in row.items()
+            if key.startswith(prefix) and not key.endswith('_std') and _is_number(value)}
+
+
+def foreground_recalls(row: Dict[str, Any]) -> Dict[str, float]:
+    """``{class key: test pixel recall %}`` of the foreground classes of a row
+    (``dataset_Recall_<C>``: pixels of the whole test split); the background is the
+    first class of its training labels, else the first class scored."""
+    recalls = _class_values(row, 'dataset_Recall_')
+    classes = list(_class_values(row, TRAIN_PCT_PREFIX)) or list(recalls)
+    return {name: value for name, value in recalls.items() if classes and name != classes[0]}
+
+
+def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
+    """Why a model predicts (almost) only the majority class, from its run's records,
+    or None when every foreground class is predicted.
+
+    A foreground class is missed when its test pixel recall is under
+    :data:`COLLAPSE_RECALL` (records without recall: a test mDice under 1). The line
+    gives the missed classes' recall, the training labels' class shares, the last
+    training accuracy against the share of the majority class (a model that scores it
+    has fit the majority class: the imbalance, not the budget, is the first suspect),
+    for a token model the share of generations that end before their first run, and
+    the levers to try.
+    """
+    recalls = foreground_recalls(row)
+    missed = {name: value for name, value in recalls.items() if value < COLLAPSE_RECALL}
+    if not missed and (recalls or row.get('mDice') is None or row['mDice'] >= 1.0):
+        return None
+    shares = _class_values(row, TRAIN_PCT_PREFIX)
+    majority = max(shares, key=shares.get) if shares else 'background'
+    recall_text = ', '.join(f'{name} {value:.1f}%' for name, value in missed.items())
+    if recalls and len(missed) < len(recalls):
+        head = f"{label} {row['model']} misses {', '.join(missed)} (test recall {recall_text})"
+    else:
+        head = f"{label} {row['model']} predicts (almost) only {majority}" + (
+            f' (test recall {recall_text}, pixels of the split)' if recall_text else '')
+    parts = [head + f" after {row.get('iters')} iterations"]
+    if shares:
+        parts.append('its training labels are ' + ', '.join(
+            f'{name} {value:.1f}%' for name, value in shares.items()) + ' of the pixels')
+    if row.get('train_acc') is None:
+        parts.append('no training accuracy logged')
+    else:
+        text = (f"training accuracy {row['train_acc']:.1f}% ({row['train_acc_key']}, "
+                'last iterations)')
+        if shares and row['train_acc_key'] == TRAIN_ACC_KEYS[0]:
+            text += (f', {"at or above" if row["train_acc"] >= shares[majority] else "below"}'
+                     f' the {shares[majority]:.1f}% of predicting {majority} everywhere')
+            text += (': it fit the majority class, so the class balance, not the budget, '
+                     'is the first suspect' if row['train_acc'] >= shares[majority] else
+                     ': it has not fit the training data either (budget too)')
+        parts.append(text)
+    if row.get('seq_no_run_pct') is not None:
+        parts.append(f"{row['seq_no_run_pct']:.0f}% of its generations end before their "
+                     'first run (test images whose ground truth holds one)')
+    levers = TOKEN_LEVERS if is_token_row(row) else DENSE_LEVERS
+    parts.append(f'levers: {SHARED_LEVERS}, {levers} (docs/rare_foreground.md, '
+                 'configs/rare_fg)')
+    return '; '.join(parts) + '.'
+
+
 def tables_generated(tables: Sequence[DatasetTable]) -> Optional[bool]:
     """True / False when every table's data is generated / real, None when mixed."""
     flags = {table.generated for table in tables}
@@ -573,11 +665,7 @@ def summary_lines(tables: Sequence[DatasetTable], demo: bool,
         if by_pq:
             lines.append(f"{label} best test PQ: {by_pq[0]['model']} "
                          f"({by_pq[0]['PQ']:.1f}).")
-        for row in ranked:
-            if row['mDice'] < 1.0:
-                lines.append(f"{label} {row['model']} predicts (almost) only "
-                             f"background after {row.get('iters')} iterations: "
-                             'undertrained at this scale.')
+        lines += [line for line in (collapse_line(label, row) for row in ranked) if line]
         baselines = [r for r in ranked if not is_token_row(r)]
         pq_baselines = [r for r in by_pq if not is_token_row(r)]
         tta_baselines = [r for r in _ranked(done, 'tta_mDice') if not is_token_row(r)]

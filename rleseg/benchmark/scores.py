@@ -1,5 +1,6 @@
 """Scores of a trained model beyond its test metrics: the token ceiling, the
-validation split and test-time augmentation (same evaluator as the test split)."""
+validation split and test-time augmentation (same evaluator as the test split), and
+the class balance of its training labels."""
 from __future__ import annotations
 
 import copy
@@ -32,6 +33,17 @@ def token_ceiling(model, dataloader, evaluator) -> Optional[Dict[str, float]]:
         test_cfg['oracle'] = False
     return {key: float(value) for key, value in metrics.items()
             if not key.startswith('seq_')}
+
+
+def train_class_balance(dataset) -> Optional[Dict[str, Any]]:
+    """:func:`~rleseg.datasets.balance.class_balance` of a training dataset (class
+    pixel shares in %, items holding each class), or None for a dataset whose items
+    carry no label file."""
+    from rleseg.datasets.balance import class_balance
+    info = dataset.get_data_info(0) if len(dataset) else {}
+    if 'seg_map_path' not in info and 'seg_map_paths' not in info:
+        return None
+    return class_balance(dataset)
 
 
 def validation_scores(runner, split: ValidationSplit) -> Optional[Dict[str, Any]]:

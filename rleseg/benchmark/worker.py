@@ -33,7 +33,8 @@ from .qualitative import QUALITATIVE_NAME, save_qualitative
 from .records import (STATUS_DONE, STATUS_TRAINED, atomic_write_json, is_finished,
                       progress_path, read_json, record_path)
 from .run_config import build_benchmark_config
-from .scores import batch_maker, token_ceiling, tta_scores, validation_scores
+from .scores import (batch_maker, token_ceiling, train_class_balance, tta_scores,
+                     validation_scores)
 from .settings import RunSpec
 from .validation import SPLIT_VAL, VAL_SPLIT_KEY, ValidationSplit
 
@@ -141,6 +142,8 @@ def run_model(run: RunSpec) -> Dict[str, Any]:
             peak_mem_kind=memory.kind,
             checkpoint=_last_checkpoint(model_dir),
             curve=curve['points'],
+            accuracy=hook.train_accuracy(),
+            class_balance=train_class_balance(runner.train_dataloader.dataset),
             machine=record['machine'])
         record['status'] = STATUS_TRAINED
         atomic_write_json(path, record)

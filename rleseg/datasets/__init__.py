@@ -14,7 +14,7 @@
   config's training items; :func:`check_split_overlap` refuses configs whose train /
   val / test splits share items.
 * :class:`ForegroundBalancedSampler` (DATA_SAMPLERS), :func:`label_class_counts`,
-  :func:`class_frequencies`, :func:`class_weights`: rare foreground, class-aware
+  :func:`class_frequencies`, :func:`class_weights`, :func:`class_balance`: rare foreground, class-aware
   sampling and class weights from the training labels.
 * :func:`generate_ipsc`, :func:`generate_aris`: the embedded demo data.
 * :func:`stitch_patches`, :func:`stitch_windows`: merge patch / window
@@ -22,8 +22,8 @@
 """
 from . import transforms  # noqa: F401
 from .aris import ARISDataset
-from .balance import (ForegroundBalancedSampler, class_frequencies, class_weights,
-                      label_class_counts)
+from .balance import (ForegroundBalancedSampler, class_balance, class_frequencies,
+                      class_weights, label_class_counts)
 from .base import SplitSegDataset
 from .errors import DataError
 from .folder import FolderSegDataset
@@ -48,5 +48,6 @@ __all__ = [
     'patch_boxes', 'extract_patch', 'read_split_file', 'write_split_files',
     'IPSC_PAPER_SPLITS', 'ARIS_PAPER_SPLITS', 'DEMO_IPSC_SPLITS', 'is_generated',
     'FoldDataset', 'fold_dataset_cfgs', 'check_split_overlap',
-    'ForegroundBalancedSampler', 'label_class_counts', 'class_frequencies', 'class_weights'
+    'ForegroundBalancedSampler', 'label_class_counts', 'class_frequencies', 'class_weights',
+    'class_balance'
 ]

@@ -136,6 +136,19 @@ def class_frequencies(counts: np.ndarray) -> np.ndarray:
     return totals / totals.sum()
 
 
+def class_balance(dataset) -> Dict[str, object]:
+    """The class balance of a built dataset's labels (as read from disk, before any
+    augmentation or sampling): ``dict(pixel_pct={class: % of the labelled pixels},
+    items_holding={class: items with at least one pixel of it}, items=N)``."""
+    counts = label_class_counts(dataset)
+    names = [str(name) for name in dataset.metainfo['classes']]
+    frequencies = class_frequencies(counts)
+    return dict(pixel_pct={name: 100.0 * float(f) for name, f in zip(names, frequencies)},
+                items_holding={name: int((counts[:, c] > 0).sum())
+                               for c, name in enumerate(names)},
+                items=int(len(counts)))
+
+
 def class_weights(frequencies: Sequence[float], power: float = 0.5) -> np.ndarray:
     """Class weights ``w_c`` proportional to ``p_c ** -power``, scaled so that
     ``sum_c p_c * w_c = 1`` (a weighted loss keeps its unweighted scale).

@@ -8,7 +8,7 @@ import argparse
 import json
 from typing import List, Optional
 
-from .balance import class_frequencies, class_weights, label_class_counts
+from .balance import class_balance, class_weights
 
 
 def describe(config: str, power: float = 0.5) -> dict:
@@ -22,16 +22,10 @@ def describe(config: str, power: float = 0.5) -> dict:
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, pipeline=[]))
-    counts = label_class_counts(dataset)
-    freq = class_frequencies(counts)
-    names = list(dataset.metainfo['classes'])
-    return dict(config=config, items=len(counts),
-                pixel_pct={n: round(100 * f, 3) for n, f in zip(names, freq)},
-                items_holding={n: int((counts[:, c] > 0).sum())
-                               for c, n in enumerate(names)},
-                class_weight_power=power,
-                class_weight=[round(float(w), 4) for w in class_weights(freq, power)])
-
+    balance = class_balance(dataset)
+    frequencies = [pct / 100.0 for pct in balance['pixel_pct'].values()]
+    return dict(config=config, **balance, class_weight_power=power,
+                class_weight=[round(float(w), 4) for w in class_weights(frequencies, power)])
 
 def main(argv: Optional[List[str]] = None) -> None:
     """``python -m rleseg.datasets.label_stats CONFIG [--power P]``: print the training

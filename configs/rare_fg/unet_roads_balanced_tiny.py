@@ -1,0 +1,6 @@
+# Shared-pipeline lever against class imbalance (rare foreground, roads): UNet trained
+# with the class-aware sampler (balanced_sampler of _base_/roads_levers.py: crops holding
+# road ~3 times per pass, crops without road half the time). Everything else is
+# configs/unet_roads_tiny.py.
+_base_ = ['../unet_roads_tiny.py', './_base_/roads_levers.py']
+train_dataloader = dict(sampler=_base_.balanced_sampler)
