@@ -2,7 +2,8 @@
 config and video-ablation config builds and trains a step on a tiny folder sequence; flat
 starts round-trip for every window scheme with majority subsampling per frame; the
 pointers read the memory cells their tokens name under middle and late fusion; the strong
-augmentation is drawn once per window; the suites resolve."""
+augmentation is drawn once per window; L truncates under 1 % of the HeLa training windows;
+the suites resolve."""
 import os.path as osp
 from glob import glob
 
@@ -16,10 +17,12 @@ from PIL import Image
 
 import rleseg  # noqa: F401  (registers models, datasets, transforms)
 from rleseg.benchmark.suites import SUITES, resolve_models
+from rleseg.datasets import prepare_hela_video
 from rleseg.engine import load_config
 from rleseg.models.video_segmentor import frame_cells, window_scan_cells
 from rleseg.tokenizers import build_tokenizer
 from rleseg.tokenizers.masks import subsample, upsample
+from rleseg.tokenizers.stats import dataset_stats
 
 MAIN = 'configs/p2s_rle_hela_video_tiny.py'
 CONFIGS = sorted(glob('configs/p2s_rle_hela_video*_tiny.py')
@@ -202,7 +205,7 @@ def test_coordinate_pointer_reads_the_cells_its_starts_name(scheme, fusion):
     frames = 3 if fusion == 'late' else 1
     memory = torch.randn(1, frames * 16, 32)
     changed = memory.clone()
-    changed[0, (frames - 1 and 16) + 5] += 1.0     # frame 1 (late) or the fused map, cell 5
+    changed[0, 16 + 5 if fusion == 'late' else 5] += 1.0   # frame 1's / the fused cell 5
     keys = model.decoder.pointer.keys(memory)
     moved = (model.decoder.pointer.keys(changed) - keys).abs().sum(-1)[0]
     assert torch.nonzero(moved > 1e-6).flatten().tolist() == POINTED[(scheme, fusion)]
@@ -279,3 +282,34 @@ def test_suites_resolve_every_config(suite):
         assert {m.config for m in models} == {osp.abspath(c) for c in CONFIGS
                                               if 'video_ablation' in c} | {
             osp.abspath(MAIN)}
+
+
+@pytest.fixture(scope='module')
+def hela_train_frames(tmp_path_factory) -> list:
+    """The HeLa training sequences as written by tools/prepare_data.py: (20, 64, 64) label
+    stacks, one per sequence."""
+    root = tmp_path_factory.mktemp('hela') / 'hela_video'
+    split = prepare_hela_video(str(root))['splits']['train']
+    return [np.stack([np.array(Image.open(p)) for p in
+                      sorted(glob(str(root / 'ann_dir' / 'train' / seq / '*.png')))])
+            for seq in split]
+
+
+#: Shipped window configs and the share of HeLa training windows longer than their L.
+TRUNCATION = {'p2s_rle_hela_video_tiny': 0.0, 'p2s_rle_hela_video_ltac_tiny': 0.0,
+              'p2s_rle_hela_video_3d_tiny': 0.0, 'p2s_rle_hela_video_n8_tiny': 1 / 585,
+              'video_ablation/p2s_rle_hela_video_starts2d_tiny': 5 / 765,
+              'video_ablation/p2s_rle_hela_video_2d_tiny': 5 / 765}
+
+
+@pytest.mark.parametrize('name', sorted(TRUNCATION))
+def test_window_length_l_truncates_under_one_percent_of_hela_training_windows(
+        name, hela_train_frames):
+    """L is derived from the training windows (stride 1): under 1 % are cut."""
+    tok = build_tokenizer(dict(load_config(f'configs/{name}.py').model.tokenizer))
+    n = tok.window
+    windows = [seq[i:i + n] for seq in hela_train_frames for i in range(len(seq) - n + 1)]
+    stats = dataset_stats(tok, windows)
+    assert stats['num_masks'] == len(windows) == 45 * (21 - n)
+    assert stats['truncation_rate'] == pytest.approx(TRUNCATION[name]) and \
+        stats['truncation_rate'] < 0.01
