@@ -1032,6 +1032,219 @@ def _sigint(ctx):
                       [line for line in stderr.splitlines() if line.startswith('error: ')])
 
 
+# ---------------------------------------------------------------------- issue 25: the grid
+def _cells(root: Path, counts: Optional[dict] = None) -> Path:
+    """A plain-layout folder dataset (``img_dir`` / ``ann_dir`` per split) of 64 x 64
+    items, a bright disc on a dark background, label 1 inside."""
+    import cv2
+    yy, xx = np.mgrid[:64, :64]
+    for split, count in (counts or dict(train=4, val=2, test=2)).items():
+        for sub in ('img_dir', 'ann_dir'):
+            (root / sub / split).mkdir(parents=True)
+        for index in range(count):
+            label = ((yy - 20 - 6 * index) ** 2 + (xx - 32) ** 2 <= 100).astype(np.uint8)
+            cv2.imwrite(str(root / 'img_dir' / split / f'{split}_{index}.png'),
+                        (40 + 150 * label).astype(np.uint8))
+            cv2.imwrite(str(root / 'ann_dir' / split / f'{split}_{index}.png'), label)
+    return root
+
+
+def _cells_config(path: Path, root: Path) -> Path:
+    """A user's dataset config (the template configs/_base_/datasets/folder.py, its
+    dataloaders as they are: two DataLoader workers) reading ``root``."""
+    path.write_text(f"_base_ = [{str(REPO / 'configs/_base_/datasets/folder.py')!r}]\n"
+                    f"classes = ('background', 'cell')\n"
+                    + ''.join(f'{split}_dataloader = dict(dataset=dict(data_root='
+                              f'{str(root)!r}))\n' for split in ('train', 'val', 'test')))
+    return path
+
+
+def _own_benchmark(config: Path, work: Path) -> str:
+    """``tools/benchmark.py --dataset <config> --iters 1`` for the UNet paradigm, in
+    this process: the configs composed into ``<work>/configs``, then the grid, each run
+    by the worker's own function (a failure is written into the run's record), and the
+    report. Returns what it printed."""
+    import io
+
+    from rleseg.benchmark import BenchmarkSettings, run_benchmark
+    from rleseg.benchmark.compose import Budget, compose_paradigms
+    from rleseg.benchmark.records import read_json, record_path
+    from rleseg.benchmark.worker import record_run
+    stream = io.StringIO()
+    models = compose_paradigms(str(config), str(work / 'configs'), paradigms=('unet', ),
+                               budget=Budget(steps=0), stream=stream)
+
+    def runner(run):
+        record_run(run)
+        return read_json(record_path(run.model_dir))
+    run_benchmark(models, BenchmarkSettings(work_dir=str(work), iters=1, latency_repeats=1,
+                                            num_vis=1, demo=True, title='paradigms_cells'),
+                  stream=stream, runner=runner)
+    return stream.getvalue()
+
+
+def _own_run(ctx) -> tuple[Path, Path, str]:
+    """One :func:`_own_benchmark` run started from a folder outside the repository with
+    umask 022, made once: ``(work dir, the folder it ran in, what it printed)``."""
+    cwd = ctx.scratch / 'own_run'
+    if not cwd.is_dir():
+        cwd.mkdir()
+        config = _cells_config(cwd / 'cells.py', _cells(cwd / 'cells'))
+        previous, umask = os.getcwd(), os.umask(0o022)
+        os.chdir(cwd)
+        try:
+            (cwd / 'printed.txt').write_text(_own_benchmark(config, cwd / 'bench'))
+        finally:
+            os.chdir(previous)
+            os.umask(umask)
+    return cwd / 'bench', cwd, (cwd / 'printed.txt').read_text()
+
+
+def _record(work: Path, name: str = 'unet_cells') -> dict:
+    from rleseg.benchmark.records import read_json, record_path
+    return read_json(record_path(str(work / name))) or {}
+
+
+@fault_case('benchmark records and reports are written with the umask\'s mode (0644 under '
+            'umask 022), not 0600', expected='exact')
+def _report_modes(ctx):
+    import stat
+    work, _, _ = _own_run(ctx)
+    files = [work / 'unet_cells' / 'benchmark_record.json', *work.glob('benchmark_*')]
+    modes = {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in files}
+    if _record(work).get('status') != 'done' or len(files) < 5:
+        raise AssertionError(f'the run did not finish: {_record(work).get("error")}')
+    return set(modes.values()) == {'0o644'} or modes
+
+
+@fault_case('--dataset benchmark run from a folder outside the repository: no ./data '
+            'written (demo data only for the repository\'s configs)', expected='exact')
+def _no_demo_data_outside(ctx):
+    work, cwd, _ = _own_run(ctx)
+    return _record(work).get('status') == 'done' and not (cwd / 'data').exists()
+
+
+@fault_case('--dataset: the dataset config gets a new data_root: the finished run runs '
+            'again (earlier folder kept), a deleted model folder retrains on the new data',
+            expected='exact')
+def _dataset_root_changed(ctx):
+    base = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    config = _cells_config(base / 'cells.py', _cells(base / 'cells_a'))
+    work = base / 'bench'
+    _own_benchmark(config, work)
+    first = _record(work)
+    shutil.copytree(base / 'cells_a', base / 'cells_b')
+    _cells_config(config, base / 'cells_b')
+    printed = _own_benchmark(config, work)
+    again = _record(work)
+    shutil.rmtree(work / 'unet_cells')
+    _own_benchmark(config, work)
+    retrained = _record(work)
+    labels = [r.get('eval', {}).get('dataset', {}).get('label') for r in
+              (first, again, retrained, _record(work, 'unet_cells.replaced_1'))]
+    return ('resolves differently' in printed and 'already done' not in printed
+            and labels == ['cells_a', 'cells_b', 'cells_b', 'cells_a']
+            and 'train' in retrained) or (labels, printed[-400:])
+
+
+@fault_case('bad test label read in a DataLoader worker (--dataset, 2 workers): the '
+            'benchmark record and table name the file in one line',
+            names=('test_0.png', 'outside the class set'))
+def _worker_label_in_table(ctx):
+    import cv2
+
+    from rleseg.datasets import DataError
+    base = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    root = _cells(base / 'cells')
+    cv2.imwrite(str(root / 'ann_dir' / 'test' / 'test_0.png'), np.full((64, 64), 7, np.uint8))
+    work = base / 'bench'
+    _own_benchmark(_cells_config(base / 'cells.py', root), work)
+    table = next(p for p in work.glob('benchmark_*.md')
+                 if not p.name.endswith('_per_class.md')).read_text()
+    notes = [line for line in table.splitlines() if line.startswith('- not evaluated')]
+    if _record(work).get('error', '') not in (notes or [''])[0]:
+        raise AssertionError(f'the table does not carry the record\'s error: {notes}')
+    raise DataError(notes[0] if notes else 'no note in the table')
+
+
+def _bench_tool(work: Path, model: str, root: Path) -> subprocess.Popen:
+    """``tools/benchmark.py <model> --iters 1`` on the demo IPSC copy ``root``."""
+    options = [f'{split}_dataloader.dataset.data_root={root}'
+               for split in ('train', 'val', 'test')]
+    return subprocess.Popen(
+        [sys.executable, 'tools/benchmark.py', model, '--iters', '1', '--latency-repeats',
+         '1', '--num-vis', '1', '--work-dir', str(work), '--cfg-options', *options],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, 'OMP_NUM_THREADS': '1'})
+
+
+def _two_benchmarks(ctx, at_once: bool):
+    """Two tools/benchmark.py runs with different models on one work dir; True when
+    both exit 0 and the report the last one wrote holds both models."""
+    import json
+    work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    processes = []
+    for model in ('unet_ipsc_tiny', 'deeplabv3plus_ipsc_tiny'):
+        processes.append(_bench_tool(work, model, ctx.pristine / 'ipsc_demo'))
+        if not at_once:
+            processes[-1].wait()
+    errors = [p.communicate()[1] for p in processes]
+    if any(p.returncode for p in processes):
+        raise AssertionError(f'exit {[p.returncode for p in processes]}: '
+                             f'{[e.strip().splitlines()[-1:] for e in errors]}')
+    report = json.loads(next(work.glob('benchmark_*.json')).read_text())
+    names = sorted(m['name'] for m in report['models'])
+    return names == ['deeplabv3plus_ipsc_tiny', 'unet_ipsc_tiny'] or names
+
+
+@fault_case('two tools/benchmark.py runs with different models on one --work-dir, one '
+            'after the other: the report holds both models', expected='exact')
+def _two_benchmarks_in_turn(ctx):
+    return _two_benchmarks(ctx, at_once=False)
+
+
+@fault_case('the same two runs at once: the report holds both models', expected='exact')
+def _two_benchmarks_at_once(ctx):
+    return _two_benchmarks(ctx, at_once=True)
+
+
+@fault_case('empty test split (folder dataset): refused before any model trains, no '
+            'model folder', names=('unet_cells.py', 'test_dataloader', 'img_dir/test'))
+def _empty_test_split(ctx):
+    base = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    root = _cells(base / 'cells', dict(train=2, val=1, test=0))
+    config = base / 'unet_cells.py'
+    config.write_text(f"_base_ = [{str(REPO / 'configs/unet_nuclei_tiny.py')!r}]\n"
+                      f"data_root = {str(root)!r}\n" + ''.join(
+                          f'{split}_dataloader = dict(dataset=dict(data_root=data_root, '
+                          f'data_prefix=dict(_delete_=True, img_path="img_dir/{split}", '
+                          f'seg_map_path="ann_dir/{split}")))\n'
+                          for split in ('train', 'val', 'test')))
+    result = run_main(['tools/benchmark.py', str(config), '--iters', '1', '--work-dir',
+                       str(base / 'bench')])
+    if (base / 'bench' / 'unet_cells').exists():
+        raise AssertionError('a model folder was created: a run started')
+    return result
+
+
+@fault_case('validation split equal to the test split: refused by the grid\'s data check '
+            'before any model trains',
+            names=('val_dataloader and test_dataloader share', 'allow_split_overlap'))
+def _val_is_test(ctx):
+    from rleseg.benchmark.preflight import check_grid_data
+    from rleseg.benchmark.settings import RunSpec
+    root = ctx.pristine / 'nuclei'
+    return check_grid_data([RunSpec(
+        name='unet_nuclei_tiny', config=str(REPO / 'configs/unet_nuclei_tiny.py'),
+        work_dir=str(ctx.scratch / 'unused'), cfg_options={
+            'train_dataloader.dataset.data_root': str(root),
+            'test_dataloader.dataset.data_root': str(root),
+            'val_dataloader.dataset.data_root': str(root),
+            'val_dataloader.dataset.data_prefix.img_path': 'img_dir/test',
+            'val_dataloader.dataset.data_prefix.seg_map_path': 'ann_dir/test',
+            'val_dataloader.dataset.data_prefix.inst_map_path': 'inst_dir/test'})])
+
+
 # ---------------------------------------------------------------------- runner
 def classify(case: FaultCase, ctx: Context) -> tuple[str, str]:
     """Run one case; return (observed, detail)."""
