@@ -12,12 +12,15 @@ import time
 from collections import deque
 from typing import Callable, Deque, Dict, List, Mapping, Optional, Sequence
 
+import numpy as np
 import torch
 from mmengine.hooks import Hook
 
 from .records import atomic_write_json
 
 MIB = float(2**20)
+#: Label value left out of the batch class counts (rleseg's ignore index).
+IGNORE_LABEL = 255
 
 
 def count_parameters(model: torch.nn.Module) -> int:
@@ -109,7 +112,8 @@ class BenchmarkHook(Hook):
     ``total``, ``time``) is rewritten at most every ``interval_s`` seconds.
     ``acc_window`` iterations of every training accuracy the model logs (a log
     variable named ``*acc*``: mmseg's ``decode.acc_seg`` pixel accuracy, the token
-    model's ``acc_tok``; percent) are kept for :meth:`train_accuracy`.
+    model's ``acc_tok``; percent) are kept for :meth:`train_accuracy`, and the class
+    pixel counts of the same iterations' batch labels for :meth:`majority_baseline`.
     """
 
     priority = 'VERY_LOW'
@@ -121,6 +125,7 @@ class BenchmarkHook(Hook):
         self.iter_seconds: List[float] = []
         self.acc_window = acc_window
         self._accuracies: Dict[str, Deque[float]] = {}
+        self._label_counts: Deque[np.ndarray] = deque(maxlen=acc_window)
         self._last = 0.0
         self._written = 0.0
 
@@ -141,15 +146,38 @@ class BenchmarkHook(Hook):
         now = time.perf_counter()
         self.iter_seconds.append(now - self._last)
         self._last = now
-        self.keep_accuracies(outputs or {})
+        self.keep_accuracies(outputs or {}, data_batch)
         self.report('train', runner.iter + 1, runner.max_iters)
 
-    def keep_accuracies(self, log_vars: Mapping[str, object]) -> None:
-        """Keep the accuracies among one iteration's log variables."""
+    def keep_accuracies(self, log_vars: Mapping[str, object],
+                        data_batch: Optional[dict] = None) -> None:
+        """Keep the accuracies among one iteration's log variables and the class pixel
+        counts of its batch's labels (``gt_sem_seg`` of its data samples)."""
         for key, value in log_vars.items():
             if 'acc' in key:
                 self._accuracies.setdefault(key, deque(maxlen=self.acc_window)).append(
                     float(value))
+        samples = (data_batch or {}).get('data_samples') or []
+        labels = [getattr(sample, 'gt_sem_seg', None) for sample in samples]
+        if labels and all(label is not None for label in labels):
+            values = torch.cat([label.data.flatten() for label in labels]).long()
+            self._label_counts.append(
+                torch.bincount(values[values < IGNORE_LABEL]).numpy())
+
+    def majority_baseline(self) -> Optional[Dict[str, float]]:
+        """The pixel accuracy of predicting one class everywhere on the batches of the
+        last ``acc_window`` iterations (those :meth:`train_accuracy` averages):
+        ``dict(class_index, pct)`` of their most frequent labelled class, or None
+        without labels."""
+        if not self._label_counts:
+            return None
+        total = np.zeros(max(len(c) for c in self._label_counts), np.int64)
+        for counts in self._label_counts:
+            total[:len(counts)] += counts
+        if total.sum() == 0:
+            return None
+        index = int(total.argmax())
+        return dict(class_index=index, pct=100.0 * float(total[index]) / float(total.sum()))
 
     def train_accuracy(self) -> Dict[str, float]:
         """``{log variable: mean over the last acc_window iterations}`` (percent) of

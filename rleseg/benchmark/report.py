@@ -116,6 +116,9 @@ TRAIN_ACC_KEYS = ('decode.acc_seg', 'acc_tok')
 TRAIN_PCT_PREFIX = 'train_pct_'
 #: Test pixel recall (%) under which a foreground class counts as not predicted.
 COLLAPSE_RECALL = 1.0
+#: Points within which a training pixel accuracy equals that of predicting the majority
+#: class everywhere on the same batches.
+MAJORITY_MARGIN = 1.0
 #: The switches against class imbalance, named by the summary when a model collapses
 #: (docs/rare_foreground.md, configs/rare_fg).
 SHARED_LEVERS = ("class-aware sampling (train_dataloader.sampler=dict(type="
@@ -151,7 +154,10 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
     accuracy = train.get('accuracy') or {}
     acc_key = next((key for key in TRAIN_ACC_KEYS if key in accuracy), next(iter(accuracy),
                                                                           None))
-    row.update(train_acc=accuracy.get(acc_key), train_acc_key=acc_key)
+    baseline = train.get('accuracy_baseline') or {}
+    row.update(train_acc=accuracy.get(acc_key), train_acc_key=acc_key,
+               train_majority_pct=baseline.get('pct'),
+               train_majority_class=baseline.get('class_index'))
     for name, pct in ((train.get('class_balance') or {}).get('pixel_pct') or {}).items():
         row[f'{TRAIN_PCT_PREFIX}{class_key(name)}'] = pct
     if evaluation:
@@ -584,6 +590,24 @@ def foreground_recalls(row: Dict[str, Any]) -> Dict[str, float]:
     return {name: value for name, value in recalls.items() if classes and name != classes[0]}
 
 
+def _majority_phrase(row: Dict[str, Any], classes: List[str]) -> str:
+    """How a pixel accuracy compares with predicting the majority class everywhere on
+    the same training batches (:data:`MAJORITY_MARGIN`), or ''."""
+    base = row.get('train_majority_pct')
+    if base is None or row['train_acc_key'] != TRAIN_ACC_KEYS[0]:
+        return ''
+    index = row.get('train_majority_class')
+    name = (classes[int(index)] if index is not None and int(index) < len(classes)
+            else f'class {index}')
+    text = f' vs {base:.1f}% for predicting {name} everywhere on the same batches'
+    if abs(row['train_acc'] - base) <= MAJORITY_MARGIN:
+        return text + (': it learnt the majority class only, so the class balance, not '
+                       'the budget, is the first suspect')
+    if row['train_acc'] > base:
+        return text + ': it finds some foreground in training, not on test'
+    return text + ': it has not fit its training data either (budget too)'
+
+
 def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
     """Why a model predicts (almost) only the majority class, from its run's records,
     or None when every foreground class is predicted.
@@ -591,10 +615,10 @@ def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
     A foreground class is missed when its test pixel recall is under
     :data:`COLLAPSE_RECALL` (records without recall: a test mDice under 1). The line
     gives the missed classes' recall, the training labels' class shares, the last
-    training accuracy against the share of the majority class (a model that scores it
-    has fit the majority class: the imbalance, not the budget, is the first suspect),
-    for a token model the share of generations that end before their first run, and
-    the levers to try.
+    training pixel accuracy against that of predicting the majority class everywhere
+    on the same batches (equal: the model learnt the majority class only, and the
+    imbalance, not the budget, is the first suspect), for a token model the share of
+    generations that end before their first run, and the levers to try.
     """
     recalls = foreground_recalls(row)
     missed = {name: value for name, value in recalls.items() if value < COLLAPSE_RECALL}
@@ -615,15 +639,8 @@ def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
     if row.get('train_acc') is None:
         parts.append('no training accuracy logged')
     else:
-        text = (f"training accuracy {row['train_acc']:.1f}% ({row['train_acc_key']}, "
-                'last iterations)')
-        if shares and row['train_acc_key'] == TRAIN_ACC_KEYS[0]:
-            text += (f', {"at or above" if row["train_acc"] >= shares[majority] else "below"}'
-                     f' the {shares[majority]:.1f}% of predicting {majority} everywhere')
-            text += (': it fit the majority class, so the class balance, not the budget, '
-                     'is the first suspect' if row['train_acc'] >= shares[majority] else
-                     ': it has not fit the training data either (budget too)')
-        parts.append(text)
+        parts.append(f"training accuracy {row['train_acc']:.1f}% ({row['train_acc_key']}, "
+                     'last iterations)' + _majority_phrase(row, list(shares)))
     if row.get('seq_no_run_pct') is not None:
         parts.append(f"{row['seq_no_run_pct']:.0f}% of its generations end before their "
                      'first run (test images whose ground truth holds one)')

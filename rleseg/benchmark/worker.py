@@ -143,6 +143,7 @@ def run_model(run: RunSpec) -> Dict[str, Any]:
             checkpoint=_last_checkpoint(model_dir),
             curve=curve['points'],
             accuracy=hook.train_accuracy(),
+            accuracy_baseline=hook.majority_baseline(),
             class_balance=train_class_balance(runner.train_dataloader.dataset),
             machine=record['machine'])
         record['status'] = STATUS_TRAINED

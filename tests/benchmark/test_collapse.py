@@ -8,6 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from rleseg.benchmark.measure import BenchmarkHook
 
 from rleseg.benchmark.records import STATUS_DONE, record_path
 from rleseg.benchmark.report import DatasetTable, summary_lines
@@ -19,11 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 SHARES = {'background': 96.6, 'road': 3.4}
 
 
-def _record(name, recall, acc=None, model_type='EncoderDecoder', seq=None):
+def _record(name, recall, acc=None, model_type='EncoderDecoder', seq=None, base=98.9):
     metrics = dict(mDice=0.2, mIoU=0.1, mRecall=recall, dataset_mRecall=recall,
                    dataset_Recall_background=99.9, dataset_Recall_road=recall, **(seq or {}))
     return dict(name=name, seed=0, status=STATUS_DONE,
                 train=dict(iters=1500, accuracy=acc or {},
+                           accuracy_baseline=dict(class_index=0, pct=base),
                            class_balance=dict(pixel_pct=SHARES, items=200,
                                               items_holding=dict(background=200, road=38))),
                 eval=dict(metrics=metrics, model_type=model_type, val=None,
@@ -40,8 +46,9 @@ def test_a_collapsed_dense_model_is_explained_not_called_undertrained():
     assert unet.startswith('[roads] unet_roads_tiny predicts (almost) only background '
                            '(test recall road 0.3%')
     assert 'its training labels are background 96.6%, road 3.4% of the pixels' in unet
-    assert ('training accuracy 99.1% (decode.acc_seg, last iterations), at or above the '
-            '96.6% of predicting background everywhere: it fit the majority class') in unet
+    assert ('training accuracy 99.1% (decode.acc_seg, last iterations) vs 98.9% for '
+            'predicting background everywhere on the same batches: it learnt the majority '
+            'class only') in unet
     assert "type='ForegroundBalancedSampler'" in unet and 'class_weight' in unet
     assert 'DiceLoss' in unet and 'eos_bias' not in unet
     assert 'no training accuracy logged' in m2f
@@ -54,7 +61,7 @@ def test_a_collapsed_token_model_gives_its_generations_that_end_at_once():
     line = next(line for line in summary_lines([table], demo=False) if 'only' in line)
     assert '95% of its generations end before their first run' in line
     assert 'training accuracy 97.0% (acc_tok, last iterations)' in line
-    assert 'fit the majority class' not in line        # token accuracy is not pixels
+    assert 'everywhere' not in line                     # token accuracy is not pixels
     for switch in ('loss.class_weight', 'loss.premature_eos_weight',
                    'data_preprocessor.empty_keep_prob', 'test_cfg.eos_bias',
                    'ForegroundBalancedSampler'):
@@ -63,12 +70,29 @@ def test_a_collapsed_token_model_gives_its_generations_that_end_at_once():
 
 
 def test_an_underfit_model_is_told_so_and_a_learning_one_gets_no_line():
-    low = _record('unet_roads_tiny', 0.0, acc={'decode.acc_seg': 80.0})
+    low = _record('unet_roads_tiny', 0.0, acc={'decode.acc_seg': 80.0}, base=95.0)
+    fits = _record('unet_roads_cw_tiny', 0.0, acc={'decode.acc_seg': 99.0}, base=95.0)
     learnt = _record('deeplabv3plus_roads_tiny', 35.0, acc={'decode.acc_seg': 98.0})
-    lines = summary_lines([DatasetTable('roads', [low, learnt])], demo=False)
-    assert any('below the 96.6% of predicting background everywhere: it has not fit the '
-               'training data either' in line for line in lines)
+    lines = summary_lines([DatasetTable('roads', [low, fits, learnt])], demo=False)
+    assert any('80.0% (decode.acc_seg, last iterations) vs 95.0% for predicting background '
+               'everywhere on the same batches: it has not fit its training data either'
+               in line for line in lines)
+    assert any('unet_roads_cw_tiny' in line and 'finds some foreground in training, not on '
+               'test' in line for line in lines)
     assert not any('deeplabv3plus_roads_tiny' in line and 'levers' in line for line in lines)
+
+
+def test_the_hook_keeps_the_majority_class_accuracy_of_the_same_batches():
+    def batch(label):
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=torch.tensor(label)[None])
+        return dict(data_samples=[sample])
+    hook = BenchmarkHook(acc_window=2)
+    hook.keep_accuracies({'decode.acc_seg': torch.tensor(50.0)}, batch([[1, 1], [1, 1]]))
+    hook.keep_accuracies({'decode.acc_seg': torch.tensor(90.0)}, batch([[0, 0], [1, 255]]))
+    hook.keep_accuracies({'decode.acc_seg': torch.tensor(80.0)}, batch([[0, 0], [0, 0]]))
+    assert hook.train_accuracy() == {'decode.acc_seg': 85.0}          # last 2 iterations
+    assert hook.majority_baseline() == dict(class_index=0, pct=pytest.approx(600 / 7))
 
 
 def test_generations_without_a_run_are_counted_among_ground_truths_with_runs():
@@ -115,6 +139,8 @@ def test_a_real_tiny_run_records_what_the_summary_reads(tmp_path, base, acc_key,
         dict(background=100 - road_pct, road=road_pct))
     assert train['class_balance']['items_holding'] == dict(background=4, road=2)
     assert 0.0 <= train['accuracy'][acc_key] <= 100.0
+    assert train['accuracy_baseline']['class_index'] in (0, 1)
+    assert 50.0 <= train['accuracy_baseline']['pct'] <= 100.0
     metrics = record['eval']['metrics']
     assert 'dataset_Recall_road' in metrics and 'dataset_Recall_background' in metrics
     if acc_key == 'acc_tok':
