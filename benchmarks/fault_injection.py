@@ -1369,6 +1369,106 @@ def measure_cost(pristine: Path, rounds: int = 5) -> list[tuple[str, float, floa
     return rows
 
 
+class CheckTimer:
+    """Wraps functions in place so that the seconds spent inside them add up, per
+    check; a wrapped call inside another one counts once (for the outer one)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._inside = False
+        self._patches: list[tuple[Any, str, Any]] = []
+
+    def wrap(self, owner: Any, name: str, check: str) -> None:
+        """Time ``owner.name`` (a module function or a class's method) as ``check``."""
+        import functools
+        original = getattr(owner, name)
+        timer = self
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            if timer._inside:
+                return original(*args, **kwargs)
+            timer._inside = True
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                timer._inside = False
+                timer.seconds[check] = timer.seconds.get(check, 0.0) + (
+                    time.perf_counter() - start)
+                timer.calls[check] = timer.calls.get(check, 0) + 1
+        setattr(owner, name, timed)
+        self._patches.append((owner, name, original))
+        self.seconds.setdefault(check, 0.0)
+        self.calls.setdefault(check, 0)
+
+    def restore(self) -> None:
+        for owner, name, original in reversed(self._patches):
+            setattr(owner, name, original)
+        self._patches.clear()
+
+
+def timed_checks() -> list[tuple[Any, str, str]]:
+    """What :func:`measure_run_share` times: ``(owner, attribute, check)``, each
+    function patched where the code that calls it looks it up (DataLoader worker
+    processes would not be timed: the nuclei configs load in the main process)."""
+    from rleseg.benchmark import grid
+    from rleseg.datasets import base, folder, imageio, splits
+    from rleseg.engine import checkpoint, checkpoint_hook, cli
+    from rleseg.engine.config_checks import ClassCountHook
+    labels = 'label rules (0 / 255, grey levels)'
+    headers = 'item header checks (files exist, sizes)'
+    config = 'config checks (test_cfg keys, work dir, class counts)'
+    return [(grid, 'check_grid_data', 'grid data check (splits built once, empty splits, '
+             'split overlap)'),
+            (splits, '_item_problem', 'split-item rules'),
+            (base, 'check_image_file', headers), (folder, 'check_image_file', headers),
+            (imageio, 'check_intact', 'byte integrity (PNG CRC, JPEG markers)'),
+            (imageio, '_refuse_binary_255', labels), (imageio, '_check_grey_levels', labels),
+            (imageio, 'to_uint8', 'image decoding rule (16-bit / float)'),
+            (cli, 'check_test_cfg', config), (cli, 'check_work_dir', config),
+            (ClassCountHook, '_check', config),
+            (checkpoint_hook, 'replace_atomically', 'atomic checkpoint save (fsync, rename)'),
+            (checkpoint, 'verify_checkpoint_file', 'verified checkpoint load (CRC)')]
+
+
+def measure_run_share(pristine: Path, iters: int = 150
+                      ) -> tuple[str, float, dict[str, float], dict[str, int]]:
+    """One demo benchmark run in this process (``configs/unet_nuclei_tiny.py`` on the
+    nuclei crops, ``iters`` iterations, then test, latency, figures and the report,
+    as ``tools/benchmark.py`` runs it, with the worker's function in this process)
+    with every check of :func:`timed_checks` timed: both numbers from the same run.
+
+    Returns:
+        ``(what, wall seconds of the run, {check: seconds inside it}, {check: calls})``.
+    """
+    import io
+
+    from rleseg.benchmark import BenchmarkSettings, resolve_models, run_benchmark
+    from rleseg.benchmark.worker import run_model
+    timer = CheckTimer()
+    for owner, name, check in timed_checks():
+        timer.wrap(owner, name, check)
+    work = Path(tempfile.mkdtemp())
+    root = str(pristine / 'nuclei')
+    models, _ = resolve_models(None, ['unet_nuclei_tiny'])
+    settings = BenchmarkSettings(work_dir=str(work), iters=iters, demo=True, cfg_options={
+        f'{split}_dataloader.dataset.data_root': root for split in ('train', 'val', 'test')})
+    try:
+        start = time.perf_counter()
+        result = run_benchmark(models, settings, stream=io.StringIO(), runner=run_model)
+        wall = time.perf_counter() - start
+    finally:
+        timer.restore()
+        shutil.rmtree(work, ignore_errors=True)
+    if not result.ok:
+        raise AssertionError(f'the demo run failed: {result.records[0].get("error")}')
+    what = (f'demo benchmark run: UNet (configs/unet_nuclei_tiny.py) on the nuclei crops, '
+            f'{iters} iterations, test, latency, figures, report; one run in this process')
+    return what, wall, dict(timer.seconds), dict(timer.calls)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--only', help='run the cases whose name contains this')
@@ -1391,16 +1491,17 @@ def main(argv: Optional[list[str]] = None) -> int:
                          time.perf_counter() - start))
             print(f'{observed:>16} | {case.name} ({rows[-1][-1]:.1f} s)', flush=True)
         cost = measure_cost(pristine) if args.cost else []
+        share = measure_run_share(pristine) if args.cost else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    report = render(rows, cost)
+    report = render(rows, cost, share)
     print(report)
     if args.out:
         Path(args.out).write_text(report)
     return 0 if all(r[1] == r[2] for r in rows) else 1
 
 
-def render(rows: list, cost: list) -> str:
+def render(rows: list, cost: list, share: Optional[tuple] = None) -> str:
     ok = sum(r[1] == r[2] for r in rows)
     lines = [
         '# Fault injection', '',
@@ -1419,6 +1520,22 @@ def render(rows: list, cost: list) -> str:
         for what, without, with_ in cost:
             lines.append(f'| {what} | {without:.3f} | {with_:.3f} | '
                          f'{100 * (with_ / without - 1):+.1f} % |')
+    if share:
+        what, wall, seconds, calls = share
+        inside = sum(seconds.values())
+        lines += ['', '## Share of the checks in a demo benchmark run (target: at most 5 %)',
+                  '', f'{what}: **{inside:.2f} s of {wall:.1f} s wall inside the checks, '
+                  f'{100 * inside / wall:.1f} %** (one run; every check function wrapped '
+                  'with a timer, a check called inside another counted once).', '',
+                  '| check | calls | seconds | share of the run |', '|---|---|---|---|']
+        for check, spent in sorted(seconds.items(), key=lambda item: -item[1]):
+            lines.append(f'| {check} | {calls[check]} | {spent:.3f} | '
+                         f'{100 * spent / wall:.2f} % |')
+        lines += ['', '0 calls: not reached in this run (a folder dataset has no split '
+                  'file; nothing was resumed or loaded from a checkpoint).']
+    if cost or share:
+        lines += ['', f'Timings on a shared machine ({os.cpu_count()} CPUs): other jobs ran '
+                  'at the same time, so absolute seconds vary between runs.']
     return '\n'.join(lines) + '\n'
 
 

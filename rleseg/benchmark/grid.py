@@ -192,10 +192,11 @@ def run_models(models: Sequence[ModelSpec], settings: BenchmarkSettings,
     """
     progress = Progress(len(settings.grid(models)), stream)
     records, pending = plan_runs(models, settings, progress)
+    levels = dependency_levels(pending)   # reads each config once; the check reuses it
     if check_data:
         check_grid_data([run for _, run in pending])
     launcher = _InProcess(runner) if runner else (launcher or LocalLauncher())
-    for level in dependency_levels(pending):
+    for level in levels:
         if any(r.get('status') == STATUS_SUBMITTED for r in records.values()):
             records.update({index: dict(name=run.name, seed=run.seed, fold=run.fold,
                                         status=STATUS_SUBMITTED, job=None)

@@ -33,12 +33,8 @@ def run_data_config(run: RunSpec):
     """The config of ``run`` as far as its data goes: the config file with the run's
     overrides and, with a fold, its training and validation datasets replaced by the
     fold's (:func:`~rleseg.benchmark.run_config.apply_fold`)."""
-    from rleseg.engine.config_checks import read_config
-
-    from .run_config import apply_fold
-    cfg = read_config(run.config)
-    if run.cfg_options:
-        cfg.merge_from_dict(run.cfg_options)
+    from .run_config import apply_fold, read_run_config
+    cfg = read_run_config(run)
     if run.fold is not None:
         apply_fold(cfg, run.num_folds, run.fold)
     return cfg

@@ -3,6 +3,9 @@ seed, fold, scaled schedule, checkpoints of other runs and the benchmark's
 evaluators."""
 from __future__ import annotations
 
+import copy
+import functools
+import os
 import os.path as osp
 from typing import Any, Callable, List, Optional
 
@@ -109,13 +112,27 @@ def resolve_run_checkpoints(cfg, run: RunSpec) -> None:
         cfg[key] = _map_strings(cfg[key], resolve)
 
 
+@functools.lru_cache(maxsize=None)
+def _read_once(path: str, mtime_ns: int):
+    from rleseg.engine.config_checks import read_config
+    return read_config(path)
+
+
+def read_run_config(run: RunSpec):
+    """``run``'s config file with its overrides, as an mmengine ``Config``: a copy of
+    the file read once per process while it is unchanged (reading a config with
+    ``mmseg::`` bases parses mmseg's model indexes: about a second); the grid's
+    planning and its data check read it through here."""
+    cfg = copy.deepcopy(_read_once(osp.abspath(run.config), os.stat(run.config).st_mtime_ns))
+    if run.cfg_options:
+        cfg.merge_from_dict(run.cfg_options)
+    return cfg
+
+
 def run_dependencies(run: RunSpec) -> List[str]:
     """The models whose trained checkpoints ``run``'s config (with its overrides)
     starts from (``benchmark://<model>``), in the order it names them."""
-    from rleseg.engine.cli import read_config
-    cfg = read_config(run.config)
-    if run.cfg_options:
-        cfg.merge_from_dict(run.cfg_options)
+    cfg = read_run_config(run)
     names: List[str] = []
 
     def collect(text: str) -> str:
