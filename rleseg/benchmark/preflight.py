@@ -23,6 +23,7 @@ from rleseg.datasets.errors import DataError
 from rleseg.datasets.split_overlap import ALLOW_KEY, check_split_overlap
 from rleseg.engine.tool_errors import USER_ERRORS, one_line_message
 
+from .run_config import apply_fold, read_run_config
 from .settings import RunSpec
 
 #: The dataloaders whose datasets a run reads, in the order they are checked.
@@ -33,7 +34,6 @@ def run_data_config(run: RunSpec):
     """The config of ``run`` as far as its data goes: the config file with the run's
     overrides and, with a fold, its training and validation datasets replaced by the
     fold's (:func:`~rleseg.benchmark.run_config.apply_fold`)."""
-    from .run_config import apply_fold, read_run_config
     cfg = read_run_config(run)
     if run.fold is not None:
         apply_fold(cfg, run.num_folds, run.fold)
