@@ -64,10 +64,14 @@ DEFAULT_LOSS = dict(
                              # tokens of a run of that class
     class_weight_on='class', # 'class': the run's class / lac token; 'run': all its tokens
     premature_eos_weight=0.0,  # weight of -log(1 - p(EOS)) at every run-start target
+    normalize='weight',      # 'weight': weighted CE / the batch's weight sum; 'sequence':
+                             # / the number of sequences (see loss())
     trim_padding=True,       # drop all-PAD target columns of the batch (no change in grads
                              # of real tokens; PAD-after-EOS is never generated)
 )
 
+#: loss.normalize: what the weighted token cross-entropy of a batch is divided by.
+LOSS_NORMALIZE = ('weight', 'sequence')
 
 #: Axes of a (..., H, W) map that each mmcv ``RandomFlip`` direction reverses.
 FLIP_DIMS = {'horizontal': (-1, ), 'vertical': (-2, ), 'diagonal': (-2, -1)}
@@ -223,7 +227,8 @@ class Pix2SeqSegmentor(BaseSegmentor):
     def build_token_weighting(self) -> Optional[TokenWeighting]:
         """The target weighting of ``loss`` (:class:`~.token_weights.TokenWeighting`);
         its run-based options (``class_weight``, ``premature_eos_weight``) need a scheme
-        whose every token is a run token (no group or other tokens between runs)."""
+        whose every token is a run token (no group or other tokens between runs).
+        Checks the loss options (one line naming the bad one)."""
         cfg = self.loss_cfg
         run_based = cfg['class_weight'] is not None or cfg['premature_eos_weight']
         if run_based and set(self.vocab_layout.ranges) != set(self.tokenizer.run_fields):
@@ -231,6 +236,9 @@ class Pix2SeqSegmentor(BaseSegmentor):
                              'loss.premature_eos_weight need a scheme with only run tokens; '
                              f'scheme {self.tokenizer.scheme!r} has '
                              f'{sorted(self.vocab_layout.ranges)}')
+        if cfg['normalize'] not in LOSS_NORMALIZE:
+            raise ValueError(f'{type(self).__name__}: loss.normalize must be one of '
+                             f"{LOSS_NORMALIZE}, got {cfg['normalize']!r}")
         if float(cfg['premature_eos_weight']) < 0:
             raise ValueError(f'{type(self).__name__}: loss.premature_eos_weight must be '
                              f">= 0, got {cfg['premature_eos_weight']}")
@@ -290,6 +298,12 @@ class Pix2SeqSegmentor(BaseSegmentor):
     def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
         """Weighted token cross-entropy with teacher forcing.
 
+        ``loss.normalize='weight'`` divides the batch's weighted sum by its weight sum, so
+        a batch of crops without runs (targets: EOS, then PAD) pushes EOS with the full
+        loss scale whatever ``eos_weight`` is; ``'sequence'`` divides by the number of
+        sequences, so every sequence adds its weighted sum and an empty crop's EOS
+        counts ``eos_weight`` times a run token in every batch alike.
+
         Returns:
             dict with ``loss_ce`` and ``acc_tok`` (accuracy over non-PAD targets, %),
             and the auxiliary head's losses prefixed ``aux.`` (if any).
@@ -323,7 +337,9 @@ class Pix2SeqSegmentor(BaseSegmentor):
         logits = self.decoder(inp, memory)
         ce = F.cross_entropy(logits.transpose(1, 2), target, reduction='none',
                              label_smoothing=float(self.loss_cfg['label_smoothing']))
-        loss = (ce * weight).sum() / weight.sum().clamp(min=1e-6)
+        denominator = (weight.sum().clamp(min=1e-6) if self.loss_cfg['normalize'] == 'weight'
+                       else float(len(target)))
+        loss = (ce * weight).sum() / denominator
         if self.loss_cfg['premature_eos_weight']:
             starts = (self.token_weighting.field_index(target) == 0) & (weight > 0)
             losses['loss_eos'] = float(self.loss_cfg['premature_eos_weight']) * \

@@ -16,13 +16,14 @@ from rleseg.datasets import prepare_roads
 from rleseg.engine import load_config
 from rleseg.models.decoding import eos_bias_processor
 from rleseg.models.token_weights import TokenWeighting, premature_eos_loss
-from rleseg.tokenizers import build_tokenizer
+from rleseg.tokenizers import build_tokenizer, unpadded_length
 
 from p2s_helpers import make_batch, tiny_model_cfg
 
 REPO = Path(__file__).resolve().parents[2]
-LEVERS = ('premature_eos', 'run_weight', 'empty_keep')      # trained differently
-EOS_BIAS = {'eos_bias_m1': -1.0, 'eos_bias_m2': -2.0, 'eos_bias_m4': -4.0}  # decoding only
+LEVERS = ('premature_eos', 'run_weight', 'empty_keep', 'seq_norm')  # trained differently
+EOS_BIAS = {'eos_bias_m1': -1.0, 'eos_bias_m2': -2.0, 'eos_bias_m4': -4.0,
+            'eos_bias_m8': -8.0}                                    # decoding only
 # lac: a run is (start, lac); mc: (start, length, class); bin: (start, length)
 LAC = dict(scheme='lac', mask_size=8, num_classes=3, starts='flat', max_seq_len=64)
 MC = dict(LAC, scheme='mc')
@@ -134,7 +135,29 @@ def test_model_loss_uses_the_weighting_and_adds_loss_eos():
     assert float(losses[0]['loss_ce']) != pytest.approx(float(losses[1]['loss_ce']))
 
 
+def test_sequence_normalisation_keeps_eos_weight_in_a_batch_of_empty_crops():
+    data, _ = make_batch(TOK32, 2)
+    for sample in data['data_samples']:        # crops without runs: targets EOS, PAD ...
+        sample.gt_sem_seg.data.zero_()
+        del sample.gt_tokens, sample.gt_token_weights
+    losses = {}
+    for norm in ('weight', 'sequence'):
+        model = build(data_preprocessor=dict(
+            type='Pix2SeqDataPreProcessor', mean=[128.0] * 3, std=[64.0] * 3, size=(32, 32),
+            seg_pad_val=255), loss=dict(normalize=norm))
+        model.train()
+        batch = model.data_preprocessor(data, True)
+        losses[norm] = float(model.loss(**batch)['loss_ce'])
+    tokens = torch.stack([s.gt_tokens for s in batch['data_samples']])
+    weights = torch.stack([s.gt_token_weights for s in batch['data_samples']])
+    assert set(tokens[:, 1].tolist()) == {model.vocab_layout.eos_id}
+    per_sequence = float(weights[:, 1:unpadded_length(tokens, model.vocab_layout.pad_id)].sum()) / len(tokens)
+    assert per_sequence < 1                # EOS / PAD weights only (0.1 each)
+    assert losses['sequence'] == pytest.approx(per_sequence * losses['weight'], rel=1e-5)
+
+
 @pytest.mark.parametrize('overrides, match', [
+    (dict(loss=dict(normalize='pixel')), "loss.normalize must be one of"),
     (dict(loss=dict(premature_eos_weight=-1.0)), 'premature_eos_weight must be >= 0'),
     (dict(test_cfg=dict(eos_bias=float('-inf'))), 'eos_bias must be a finite number'),
     (dict(test_cfg=dict(eos_bias='low')), 'eos_bias must be a finite number'),
