@@ -151,7 +151,8 @@ def test_sequence_normalisation_keeps_eos_weight_in_a_batch_of_empty_crops():
     tokens = torch.stack([s.gt_tokens for s in batch['data_samples']])
     weights = torch.stack([s.gt_token_weights for s in batch['data_samples']])
     assert set(tokens[:, 1].tolist()) == {model.vocab_layout.eos_id}
-    per_sequence = float(weights[:, 1:unpadded_length(tokens, model.vocab_layout.pad_id)].sum()) / len(tokens)
+    keep = unpadded_length(tokens, model.vocab_layout.pad_id)
+    per_sequence = float(weights[:, 1:keep].sum()) / len(tokens)
     assert per_sequence < 1                # EOS / PAD weights only (0.1 each)
     assert losses['sequence'] == pytest.approx(per_sequence * losses['weight'], rel=1e-5)
 
