@@ -632,7 +632,7 @@ def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
     else:
         head = f"{label} {row['model']} predicts (almost) only {majority}" + (
             f' (test recall {recall_text}, pixels of the split)' if recall_text else '')
-    parts = [head + f" after {row.get('iters')} iterations"]
+    parts = [head + f" after {_cell(row.get('iters'), 'd')} iterations"]
     if shares:
         parts.append('its training labels are ' + ', '.join(
             f'{name} {value:.1f}%' for name, value in shares.items()) + ' of the pixels')

@@ -28,7 +28,7 @@ def _record(name, recall, acc=None, model_type='EncoderDecoder', seq=None, base=
     metrics = dict(mDice=0.2, mIoU=0.1, mRecall=recall, dataset_mRecall=recall,
                    dataset_Recall_background=99.9, dataset_Recall_road=recall, **(seq or {}))
     return dict(name=name, seed=0, status=STATUS_DONE,
-                train=dict(iters=1500, accuracy=acc or {},
+                train=dict(iters=1500.0, accuracy=acc or {},
                            accuracy_baseline=dict(class_index=0, pct=base),
                            class_balance=dict(pixel_pct=SHARES, items=200,
                                               items_holding=dict(background=200, road=38))),
@@ -44,7 +44,8 @@ def test_a_collapsed_dense_model_is_explained_not_called_undertrained():
     unet, m2f = lines
     assert 'undertrained' not in ' '.join(lines)
     assert unet.startswith('[roads] unet_roads_tiny predicts (almost) only background '
-                           '(test recall road 0.3%')
+                           '(test recall road 0.3%, pixels of the split) after 1500 '
+                           'iterations;')
     assert 'its training labels are background 96.6%, road 3.4% of the pixels' in unet
     assert ('training accuracy 99.1% (decode.acc_seg, last iterations) vs 98.9% for '
             'predicting background everywhere on the same batches: it learnt the majority '
