@@ -21,9 +21,15 @@ from rleseg.tokenizers import build_tokenizer, unpadded_length
 from p2s_helpers import make_batch, tiny_model_cfg
 
 REPO = Path(__file__).resolve().parents[2]
-LEVERS = ('premature_eos', 'run_weight', 'empty_keep', 'seq_norm')  # trained differently
-EOS_BIAS = {'eos_bias_m1': -1.0, 'eos_bias_m2': -2.0, 'eos_bias_m4': -4.0,
-            'eos_bias_m8': -8.0}                                    # decoding only
+# trained differently: lever config -> the model keys it changes
+LEVERS = {'premature_eos': {'loss'}, 'run_weight': {'loss'}, 'seq_norm': {'loss'},
+          'empty_keep': {'data_preprocessor'}, 'combined': {'loss', 'data_preprocessor'}}
+# decoding only: config -> (the config it decodes differently, its test_cfg.eos_bias)
+EOS_BIAS = {'eos_bias_m1': ('p2s_rle_roads_tiny', -1.0),
+            'eos_bias_m2': ('p2s_rle_roads_tiny', -2.0),
+            'eos_bias_m4': ('p2s_rle_roads_tiny', -4.0),
+            'eos_bias_m8': ('p2s_rle_roads_tiny', -8.0),
+            'combined_eos_bias_m4': ('rare_fg/p2s_rle_roads_combined_tiny', -4.0)}
 # lac: a run is (start, lac); mc: (start, length, class); bin: (start, length)
 LAC = dict(scheme='lac', mask_size=8, num_classes=3, starts='flat', max_seq_len=64)
 MC = dict(LAC, scheme='mc')
@@ -232,13 +238,12 @@ def test_empty_keep_prob_on_roads_crops_drops_only_crops_without_road(keep, road
         assert (float(sample.gt_token_weights.sum()) > 0) == (has_road or keep == 1.0)
 
 
-@pytest.mark.parametrize('lever', LEVERS)
+@pytest.mark.parametrize('lever', sorted(LEVERS))
 def test_roads_lever_config_builds_and_takes_one_training_step(lever, roads):
     cfg = lever_config(lever, roads)
     plain = load_config(str(REPO / 'configs' / 'p2s_rle_roads_tiny.py'))
-    changed = {k for k in ('loss', 'test_cfg', 'data_preprocessor')
-               if cfg.model[k] != plain.model[k]}
-    assert len(changed) == 1                              # one lever per config
+    changed = {k for k in cfg.model if cfg.model[k] != plain.model.get(k)}
+    assert changed == LEVERS[lever]
     batch = road_and_empty_batch(cfg)
     torch.manual_seed(0)
     net = MODELS.build(cfg.model)
@@ -246,15 +251,16 @@ def test_roads_lever_config_builds_and_takes_one_training_step(lever, roads):
     before = [p.detach().clone() for p in net.parameters()]
     log = net.train_step(batch, OptimWrapper(torch.optim.AdamW(net.parameters(), lr=1e-3)))
     assert np.isfinite(float(torch.as_tensor(log['loss']).detach()))
-    assert ('loss_eos' in log) == (lever == 'premature_eos')
+    assert ('loss_eos' in log) == (lever in ('premature_eos', 'combined'))
     assert any(not torch.equal(a, b.detach()) for a, b in zip(before, net.parameters()))
 
 
 @pytest.mark.parametrize('lever', sorted(EOS_BIAS))
 def test_roads_eos_bias_configs_change_only_the_decoding(lever):
+    trained, bias = EOS_BIAS[lever]
     cfg = load_config(str(REPO / 'configs' / 'rare_fg' / f'p2s_rle_roads_{lever}_tiny.py'))
-    plain = load_config(str(REPO / 'configs' / 'p2s_rle_roads_tiny.py'))
-    assert MODELS.build(cfg.model).test_cfg['eos_bias'] == EOS_BIAS[lever]
+    plain = load_config(str(REPO / 'configs' / f'{trained}.py'))
+    assert MODELS.build(cfg.model).test_cfg['eos_bias'] == bias
     assert plain.model.test_cfg.pop('eos_bias', 0.0) == 0.0
-    assert cfg.model.test_cfg.pop('eos_bias') == EOS_BIAS[lever]
+    assert cfg.model.test_cfg.pop('eos_bias') == bias
     assert cfg.model == plain.model and cfg.train_dataloader == plain.train_dataloader
