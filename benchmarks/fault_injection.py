@@ -1024,7 +1024,13 @@ def _sigint(ctx):
     while not list(work.glob('iter_*.pth')) and time.time() < deadline:
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    try:
+        _, stderr = process.communicate(timeout=300)
+    except subprocess.TimeoutExpired:        # Ctrl-C ignored, or a very busy machine
+        process.kill()
+        _, stderr = process.communicate()
+        raise AssertionError('still running 300 s after SIGINT: '
+                             f'{stderr.strip().splitlines()[-1][:300]}') from None
     if process.returncode != 130:
         raise AssertionError(f'exit status {process.returncode}: '
                              f'{stderr.strip().splitlines()[-1][:300]}')
