@@ -122,7 +122,8 @@ MAJORITY_MARGIN = 1.0
 #: The switches against class imbalance, named by the summary when a model collapses
 #: (docs/rare_foreground.md, configs/rare_fg).
 SHARED_LEVERS = ("class-aware sampling (train_dataloader.sampler=dict(type="
-                 "'ForegroundBalancedSampler', ...))")
+                 "'ForegroundBalancedSampler', ...)), a longer budget chosen on validation "
+                 '(--iters with --curve-points and --select)')
 DENSE_LEVERS = ('class-weighted cross-entropy (class_weight of the decode loss, of '
                 "Mask2Former's loss_cls; weights from `python -m "
                 'rleseg.datasets.label_stats CONFIG`), a Dice term (DiceLoss in the '
@@ -601,8 +602,7 @@ def _majority_phrase(row: Dict[str, Any], classes: List[str]) -> str:
             else f'class {index}')
     text = f' vs {base:.1f}% for predicting {name} everywhere on the same batches'
     if abs(row['train_acc'] - base) <= MAJORITY_MARGIN:
-        return text + (': it learnt the majority class only, so the class balance, not '
-                       'the budget, is the first suspect')
+        return text + ': it learnt the majority class only'
     if row['train_acc'] > base:
         return text + ': it finds some foreground in training, not on test'
     return text + ': it has not fit its training data either (budget too)'
@@ -616,9 +616,9 @@ def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
     :data:`COLLAPSE_RECALL` (records without recall: a test mDice under 1). The line
     gives the missed classes' recall, the training labels' class shares, the last
     training pixel accuracy against that of predicting the majority class everywhere
-    on the same batches (equal: the model learnt the majority class only, and the
-    imbalance, not the budget, is the first suspect), for a token model the share of
-    generations that end before their first run, and the levers to try.
+    on the same batches (equal: the model learnt the majority class only), for a token
+    model the share of generations that end before their first run, and the levers to
+    try.
     """
     recalls = foreground_recalls(row)
     missed = {name: value for name, value in recalls.items() if value < COLLAPSE_RECALL}

@@ -51,6 +51,7 @@ def test_a_collapsed_dense_model_is_explained_not_called_undertrained():
             'predicting background everywhere on the same batches: it learnt the majority '
             'class only') in unet
     assert "type='ForegroundBalancedSampler'" in unet and 'class_weight' in unet
+    assert 'a longer budget chosen on validation' in unet
     assert 'DiceLoss' in unet and 'eos_bias' not in unet
     assert 'no training accuracy logged' in m2f
 
