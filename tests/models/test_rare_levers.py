@@ -29,7 +29,9 @@ EOS_BIAS = {'eos_bias_m1': ('p2s_rle_roads_tiny', -1.0),
             'eos_bias_m2': ('p2s_rle_roads_tiny', -2.0),
             'eos_bias_m4': ('p2s_rle_roads_tiny', -4.0),
             'eos_bias_m8': ('p2s_rle_roads_tiny', -8.0),
-            'combined_eos_bias_m4': ('rare_fg/p2s_rle_roads_combined_tiny', -4.0)}
+            'combined_eos_bias_m2': ('rare_fg/p2s_rle_roads_combined_tiny', -2.0),
+            'combined_eos_bias_m4': ('rare_fg/p2s_rle_roads_combined_tiny', -4.0),
+            'combined_eos_bias_m6': ('rare_fg/p2s_rle_roads_combined_tiny', -6.0)}
 # lac: a run is (start, lac); mc: (start, length, class); bin: (start, length)
 LAC = dict(scheme='lac', mask_size=8, num_classes=3, starts='flat', max_seq_len=64)
 MC = dict(LAC, scheme='mc')
