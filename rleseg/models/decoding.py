@@ -424,7 +424,7 @@ def eos_bias_processor(eos_id: int, bias: float) -> Optional[LogitsProcessor]:
 
     Under greedy decoding a sequence stops where the EOS logit plus ``bias`` is the
     highest of the allowed ids; a negative bias makes the model less eager to stop (its
-    stop probability is multiplied by about ``exp(bias)`` where it is small). The grammar
+    odds of stopping, p(EOS) / (1 - p(EOS)), are multiplied by ``exp(bias)``). The grammar
     is applied after it, so EOS stays illegal inside a run and forced where no further
     run fits: every biased sequence still decodes to a valid mask.
 
@@ -445,6 +445,8 @@ def eos_bias_processor(eos_id: int, bias: float) -> Optional[LogitsProcessor]:
         return shifted
 
     return add_bias
+
+
 IMPLS = ('auto', 'eager', 'static', 'graph')
 #: impl chosen by impl='auto' per device type (others: 'eager'). 'graph' is opt-in until
 #: a GPU run has confirmed its tokens and speed (benchmarks/gpu/paper_scale.sh).

@@ -138,7 +138,8 @@ class Pix2SeqSegmentor(BaseSegmentor):
             memory cell where the run would end (flat starts, ``memory_size='mask'``).
         loss: see ``DEFAULT_LOSS``; ``field_weight``, ``class_token_weight``,
             ``class_weight`` / ``class_weight_on`` multiply the tokenizer's target
-            weights and ``premature_eos_weight`` adds ``loss_eos`` (rare foreground:
+            weights, ``normalize`` sets the denominator of the weighted cross-entropy
+            (:meth:`loss`) and ``premature_eos_weight`` adds ``loss_eos`` (rare foreground:
             :mod:`.token_weights`; runs of a rare class, run ends, the stop decision).
         train_cfg: unused (kept for mmseg symmetry).
         test_cfg: see ``DEFAULT_TEST_CFG``. ``oracle=True`` predicts from the ground
@@ -224,7 +225,7 @@ class Pix2SeqSegmentor(BaseSegmentor):
             return None
         return RunGrammar.from_tokenizer(self.tokenizer)
 
-    def build_token_weighting(self) -> Optional[TokenWeighting]:
+    def build_token_weighting(self) -> TokenWeighting:
         """The target weighting of ``loss`` (:class:`~.token_weights.TokenWeighting`);
         its run-based options (``class_weight``, ``premature_eos_weight``) need a scheme
         whose every token is a run token (no group or other tokens between runs).
