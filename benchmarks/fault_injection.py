@@ -1015,11 +1015,14 @@ def _work_dir_read_only(ctx):
 def _sigint(ctx):
     import signal
     work = Path(tempfile.mkdtemp(dir=ctx.scratch))
+    # the training gets SIGINT's default disposition, as in a terminal, also when this
+    # script inherited it ignored (a background job of a non-interactive shell)
     process = subprocess.Popen(
         [sys.executable, 'tools/train.py', UNET, '--work-dir', str(work),
          *_tiny_options(ctx.pristine / 'ipsc_demo', 400)], cwd=REPO, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, 'OMP_NUM_THREADS': '1'})
+        env={**os.environ, 'OMP_NUM_THREADS': '1'},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while not list(work.glob('iter_*.pth')) and time.time() < deadline:
         time.sleep(0.2)
