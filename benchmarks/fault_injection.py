@@ -496,6 +496,15 @@ def _test_tool_damaged(ctx):
 
 
 # ---------------------------------------------------------------------- benchmark
+def _default_sigint() -> None:
+    """``preexec_fn`` of a child a case interrupts with SIGINT: the default disposition,
+    as in a terminal, also when this script inherited SIGINT ignored (a background job
+    of a non-interactive shell), in which case Python installs no KeyboardInterrupt
+    handler and the child would run on."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _worker_pid(model_dir: Path, timeout: float = 120.0) -> int:
     """The pid written into a model folder's lock by its benchmark worker."""
     lock = model_dir / '.worker.lock'
@@ -577,12 +586,15 @@ def _benchmark_resume(ctx):
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
     subprocess.run(worker('straight'), cwd=REPO, env=env, capture_output=True, check=True)
     first = subprocess.Popen(worker('resumed'), cwd=REPO, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             preexec_fn=_default_sigint)
     while not (work / 'resumed' / 'unet_ipsc_tiny' / 'iter_4.pth').is_file():
         time.sleep(0.1)
     time.sleep(0.5)
     first.send_signal(signal.SIGINT)
     first.wait()
+    if (work / 'resumed' / 'unet_ipsc_tiny' / 'iter_8.pth').is_file():
+        raise AssertionError('SIGINT did not interrupt the first run: nothing to resume')
     subprocess.run(worker('resumed'), cwd=REPO, env=env, capture_output=True, check=True)
     a, b = (load_checkpoint_safely(str(work / name / 'unet_ipsc_tiny' / 'iter_8.pth'))
             ['state_dict'] for name in ('straight', 'resumed'))
@@ -1015,14 +1027,12 @@ def _work_dir_read_only(ctx):
 def _sigint(ctx):
     import signal
     work = Path(tempfile.mkdtemp(dir=ctx.scratch))
-    # the training gets SIGINT's default disposition, as in a terminal, also when this
-    # script inherited it ignored (a background job of a non-interactive shell)
     process = subprocess.Popen(
         [sys.executable, 'tools/train.py', UNET, '--work-dir', str(work),
          *_tiny_options(ctx.pristine / 'ipsc_demo', 400)], cwd=REPO, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, 'OMP_NUM_THREADS': '1'},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        preexec_fn=_default_sigint)
     deadline = time.time() + 300
     while not list(work.glob('iter_*.pth')) and time.time() < deadline:
         time.sleep(0.2)
