@@ -17,6 +17,9 @@ TORCH_VERSION ?= 2.13.0
 MMCV_VERSION := 2.1.0
 WHEEL_CACHE ?= $(HOME)/.cache/rleseg/wheels
 STAMP := $(VENV)/.rleseg-installed
+# `make test` runs one pytest-xdist worker per core (1 torch thread each); TEST_JOBS=0
+# runs the tests in this process, one after the other.
+TEST_JOBS ?= auto
 PYTEST_ARGS ?=
 
 .PHONY: install demo test bench data clean
@@ -51,7 +54,7 @@ demo: data
 	$(PY) tools/benchmark.py --suite demo
 
 test: install
-	$(PY) -m pytest tests -q $(PYTEST_ARGS)
+	$(PY) -m pytest tests -q -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 bench: install
 	$(PY) benchmarks/tokenizer_speed.py

@@ -1,13 +1,44 @@
-"""Fixtures shared by several test folders."""
+"""Fixtures shared by several test folders.
+
+``make test`` runs the suite in parallel with pytest-xdist, one process per core. Each
+worker (and every process it starts) then uses one torch / OpenMP thread: two workers
+with two intra-op threads each on two cores run several times slower than one thread
+each. The demo data the repository configs read (``data/``, relative to the repository
+root) is written once, by whichever worker gets there first, under a file lock.
+"""
 import copy
+import fcntl
+import os
+from pathlib import Path
 from typing import Callable, Dict, List
 
-import numpy as np
-import pytest
-import torch
-from mmengine.optim import OptimWrapper
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    os.environ['OMP_NUM_THREADS'] = os.environ['MKL_NUM_THREADS'] = '1'
 
-from rleseg.datasets import generate_ipsc
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from mmengine.optim import OptimWrapper  # noqa: E402
+
+from rleseg.benchmark.run import ensure_demo_data  # noqa: E402
+from rleseg.datasets import generate_ipsc  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def repository_demo_data() -> None:
+    """Write the repository's ``data/`` (``tools/prepare_data.py``) once per test run,
+    before any test reads it; parallel workers wait for the first one."""
+    with open(REPO / '.demo-data.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            ensure_demo_data(str(REPO / 'data'))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

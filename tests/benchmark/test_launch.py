@@ -19,7 +19,6 @@ import torch
 
 from rleseg.benchmark import BenchmarkSettings, resolve_models, run_benchmark, run_models
 from rleseg.benchmark.launchers import LocalLauncher
-from rleseg.benchmark.run import ensure_demo_data
 from rleseg.benchmark.submitit_launcher import SubmititLauncher
 from rleseg.engine.checkpoint import load_checkpoint_safely
 
@@ -63,7 +62,6 @@ def sequential(tmp_path_factory):
     work = tmp_path_factory.mktemp('sequential')
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO)  # the demo configs' data_root is relative
-        ensure_demo_data()
         records = run_models(_models(), _settings(work),
                              launcher=LocalLauncher(jobs=1, threads=1, gpus=[]),
                              stream=io.StringIO())
