@@ -27,6 +27,7 @@ def describe(config: str, power: float = 0.5) -> dict:
     return dict(config=config, **balance, class_weight_power=power,
                 class_weight=[round(float(w), 4) for w in class_weights(frequencies, power)])
 
+
 def main(argv: Optional[List[str]] = None) -> None:
     """``python -m rleseg.datasets.label_stats CONFIG [--power P]``: print the training
     set's class pixel shares (%), the items holding each class and the class weights

@@ -262,8 +262,14 @@ def apply_coordinate_pointer(decoder: nn.Module, tokenizer: RLETokenizer, enable
     decoder.pointer = CoordinatePointer(decoder.dim, ids, cells)
 
 
-def run_end_cells(tokenizer: RLETokenizer) -> Tuple[int, Tensor, Tensor, Tensor]:
+def run_end_cells(tokenizer: RLETokenizer, cell_of_scan: Optional[Tensor] = None
+                  ) -> Tuple[int, Tensor, Tensor, Tensor]:
     """What :class:`RunEndPointer` needs from a tokenizer with flat starts.
+
+    Args:
+        tokenizer: the run tokenizer.
+        cell_of_scan: (P,) long, the memory cell of each flat scan position; None: the
+            image mask grid's (:func:`scan_cells`; the tokenizer's grid must be 2-D).
 
     Returns:
         start_lo: first start id; cell_of_scan: (P,) long, memory cell (row-major on
@@ -272,16 +278,18 @@ def run_end_cells(tokenizer: RLETokenizer) -> Tuple[int, Tensor, Tensor, Tensor]
         scan position is start + step).
     """
     ranges = tokenizer.layout.ranges
-    if 'start' not in ranges or len(tokenizer.grid_shape) != 2:
-        raise ValueError("length_pointer=True needs flat starts on an image mask grid "
-                         f"(starts='flat'), got starts={tokenizer.starts!r} on a grid of "
-                         f'{tuple(tokenizer.grid_shape)}')
+    if cell_of_scan is None:
+        if 'start' not in ranges or len(tokenizer.grid_shape) != 2:
+            raise ValueError("length_pointer=True needs flat starts on an image mask grid "
+                             f"(starts='flat'), got starts={tokenizer.starts!r} on a grid "
+                             f'of {tuple(tokenizer.grid_shape)}')
+        cell_of_scan = scan_cells(tokenizer)
     fields = tuple(tokenizer.run_fields)
     if fields[1] not in ('length', 'lac'):
         raise ValueError(f'length_pointer=True needs the length right after the start, '
                          f'got run fields {fields}')
     ids, length, _ = tokenizer.field_values(fields[1])
-    return (int(ranges['start'][0]), scan_cells(tokenizer), torch.from_numpy(ids),
+    return (int(ranges['start'][0]), cell_of_scan, torch.from_numpy(ids),
             torch.from_numpy(length - 1))
 
 

@@ -95,13 +95,7 @@ def window_run_end_cells(tokenizer: RLETokenizer) -> Tuple[int, Tensor, Tensor, 
     N*S*S cells (start_lo, cell_of_scan (P,), length ids (K,), steps (K,))."""
     if not is_frame_grid(tokenizer):
         return run_end_cells(tokenizer)
-    fields = tuple(tokenizer.run_fields)
-    if fields[1] not in ('length', 'lac'):
-        raise ValueError(f'length_pointer=True needs the length right after the start, '
-                         f'got run fields {fields}')
-    ids, length, _ = tokenizer.field_values(fields[1])
-    return (int(tokenizer.layout.ranges['start'][0]), window_scan_cells(tokenizer),
-            torch.from_numpy(ids), torch.from_numpy(length - 1))
+    return run_end_cells(tokenizer, window_scan_cells(tokenizer))
 
 
 def frame_cells(memory: Tensor, memory_frames: int, cell_frames: int) -> Tensor:
