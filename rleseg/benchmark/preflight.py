@@ -7,20 +7,21 @@ distinct dataset config once, items only: no pipeline, no decoding beyond the
 datasets' own item checks) and refuses the grid in one line naming the config, the
 split and what is wrong; then it checks, once per distinct set of splits, that
 training, validation and test share no item
-(:func:`~rleseg.datasets.check_split_overlap`, after the run's fold is applied).
+(:func:`~rleseg.datasets.check_split_overlap` on the datasets already built, after the
+run's fold is applied).
 A config that cannot be read is left to its runs (their workers record why), as the
 grid's planning does.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Sequence
 
-from mmengine.dataset import BaseDataset
 from mmseg.registry import DATASETS
 
 from rleseg.datasets.errors import DataError
-from rleseg.datasets.split_overlap import ALLOW_KEY, check_split_overlap
+from rleseg.datasets.split_overlap import (ALLOW_KEY, check_split_overlap,
+                                          loader_dataset_cfg)
 from rleseg.engine.tool_errors import USER_ERRORS, one_line_message
 
 from .run_config import apply_fold, read_run_config
@@ -38,19 +39,6 @@ def run_data_config(run: RunSpec):
     if run.fold is not None:
         apply_fold(cfg, run.num_folds, run.fold)
     return cfg
-
-
-def _dataset_cfg(cfg: Mapping[str, Any], loader: str) -> Optional[dict]:
-    """The dataset config of ``cfg[loader]`` without its pipeline (None: no loader)."""
-    section = cfg.get(loader)
-    if not isinstance(section, Mapping) or not isinstance(section.get('dataset'), Mapping):
-        return None
-    dataset = dict(section['dataset'], pipeline=[])
-    kind = DATASETS.get(dataset.get('type')) if isinstance(dataset.get('type'), str) \
-        else dataset.get('type')
-    if isinstance(kind, type) and issubclass(kind, BaseDataset):
-        dataset['serialize_data'] = False   # mmengine's serialisation runs gc.collect()
-    return dataset
 
 
 def _key(value: Any) -> str:
@@ -79,7 +67,7 @@ def check_grid_data(runs: Sequence[RunSpec]) -> None:
             folders), a split the dataset refuses (missing folder, unpaired or
             damaged file, ...), or splits that share items.
     """
-    sizes: Dict[str, int] = {}
+    built: Dict[str, Any] = {}      # dataset config key -> built dataset
     checked = set()
     read = set()
     for run in runs:
@@ -91,25 +79,26 @@ def check_grid_data(runs: Sequence[RunSpec]) -> None:
             cfg = run_data_config(run)
         except Exception:  # an unreadable config fails its own runs, not the grid
             continue
-        splits = {loader: _dataset_cfg(cfg, loader) for loader in SPLIT_LOADERS}
+        splits = {loader: loader_dataset_cfg(cfg, loader) for loader in SPLIT_LOADERS}
         for loader, dataset in splits.items():
             if dataset is None:
                 continue
             key = _key(dataset)
-            if key not in sizes:
+            if key not in built:
                 try:
-                    sizes[key] = len(DATASETS.build(dataset))
+                    built[key] = DATASETS.build(dataset)
                 except USER_ERRORS as error:
                     raise DataError(f'{run.config}: {loader}: '
                                     f'{one_line_message(error)}') from None
-            if not sizes[key]:
+            if not len(built[key]):
                 raise DataError(f'{run.config}: {loader} has no item ({_where(dataset)}); '
                                 'every model would train and have nothing to score')
-        items = {loader: dict(dataset=dataset) for loader, dataset in splits.items()
-                 if dataset is not None}
-        items[ALLOW_KEY] = cfg.get(ALLOW_KEY, False)
-        if _key(items) not in checked:
-            checked.add(_key(items))
+        allow = cfg.get(ALLOW_KEY, False)
+        if _key([splits, allow]) not in checked:
+            checked.add(_key([splits, allow]))
+            items = {loader: dict(dataset=built[_key(dataset)])
+                     for loader, dataset in splits.items() if dataset is not None}
+            items[ALLOW_KEY] = allow
             try:
                 check_split_overlap(items)
             except DataError as error:
