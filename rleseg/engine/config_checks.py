@@ -134,6 +134,9 @@ def model_class_counts(model) -> Iterator[tuple[str, int]]:
     """``(where, num_classes)`` of every head / tokenizer of ``model`` that states one."""
     if is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         model = model.module
+    if hasattr(model, 'class_counts'):          # a model that counts its own classes
+        yield from model.class_counts()
+        return
     tokenizer = getattr(model, 'tokenizer', None)
     if isinstance(getattr(tokenizer, 'num_classes', None), int):
         yield 'model.tokenizer.num_classes', tokenizer.num_classes
