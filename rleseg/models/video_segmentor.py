@@ -9,12 +9,18 @@ decoder, which generates the window's ``3d-*``, ``tac`` or ``ltac`` sequence:
   decoder reads frame 0's M tokens.
 * ``'late'`` fusion: every frame is encoded on its own; the decoder reads all N*M
   tokens, each plus its learned frame embedding.
+* ``'cell'`` fusion: every frame is encoded on its own up to the last encoder layer;
+  memory cell (y, x) is a learned linear map of the N frames' cells (y, x)
+  concatenated (N*d -> d; the place in the concatenation names the frame, so no frame
+  embedding is added), then the last encoder layer mixes the fused cells; the decoder
+  reads M tokens, each holding all N frames of its place, as a ``tac`` / ``ltac`` class
+  (the N frames' labels of one cell) needs.
 
 The coordinate and run-end pointers (``coordinate_pointer`` / ``length_pointer``, with
 ``memory_size='mask'``) score tokens against the memory cells they name
 (:class:`WindowPointer`): the S x S grid of ``tac`` / ``ltac`` (and of ``2d`` starts)
-reads frame 0's fused cells (middle fusion) or each cell averaged over the N frames
-(late fusion); flat starts over the N*S*S cells of ``3d-*`` read cell (t, y, x) of
+reads frame 0's fused cells (middle fusion), the fused cells (cell fusion) or each cell
+averaged over the N frames (late fusion); flat starts over the N*S*S cells of ``3d-*`` read cell (t, y, x) of
 frame t (late fusion) or the fused cell (y, x) for every t (middle fusion).
 
 Inputs are the window's frames stacked along channels, (B, N*C, H, W) (frame t is
@@ -38,7 +44,7 @@ from .coordinates import (CoordinatePointer, RunEndPointer, coordinate_cells,
                           pointer_enabled, run_end_cells, scan_cells)
 from .segmentor import Pix2SeqSegmentor
 
-FUSIONS = ('middle', 'late')
+FUSIONS = ('middle', 'late', 'cell')
 
 
 class FrameCrossAttention(nn.Module):
@@ -142,9 +148,10 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
     Args:
         tokenizer: a window tokenizer config (``3d-bin`` / ``3d-mc`` / ``3d-lac`` /
             ``tac`` / ``ltac``); its ``window`` is the number of frames N.
-        fusion: ``'middle'`` or ``'late'`` (see the module docstring).
+        fusion: ``'middle'``, ``'late'`` or ``'cell'`` (see the module docstring).
         frame_embed: True: a learned embedding per frame tags the frames' tokens
             (init N(0, 0.02)); False: no frame tags (a fixed zero, the ablation).
+            Cell fusion adds none either way (the concatenation names the frames).
         coordinate_pointer, length_pointer: the pointer heads of
             :class:`Pix2SeqSegmentor`, scoring against the window memory's cells
             (:class:`WindowPointer`); both need ``memory_size='mask'``.
@@ -170,7 +177,7 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
         if not isinstance(frame_embed, bool):
             raise ValueError(f'Pix2SeqVideoSegmentor: frame_embed must be True or False, '
                              f'got {frame_embed!r}')
-        if frame_embed:
+        if frame_embed and fusion != 'cell':
             self.frame_embed = nn.Parameter(torch.zeros(self.num_frames, dim))
             nn.init.normal_(self.frame_embed, std=0.02)
         else:
@@ -182,6 +189,8 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
                      self.decoder.num_heads)
             dropout = layers[0].dropout.p if len(layers) else 0.0
             self.frame_attn = FrameCrossAttention(dim, heads, dropout)
+        if fusion == 'cell':
+            self.cell_fuse = nn.Linear(self.num_frames * dim, dim)
 
     def _add_pointers(self, coordinate_pointer: bool, length_pointer: bool) -> None:
         """Attach the switched-on pointer heads to the decoder, reading the window
@@ -210,9 +219,21 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
         on the memory grid (``memory_size``)."""
         return self.embed_features(self._select(self.backbone(frames)))[0]
 
+    def fuse_frames(self, tokens: Tensor) -> Tensor:
+        """Encoded frames (B, N, M, d), before the last encoder layer -> (B, M, d):
+        frame 0's cells after attending to the other frames' (middle fusion) or each
+        cell's N frames concatenated and mapped to d (cell fusion)."""
+        if self.fusion == 'cell':
+            return self.cell_fuse(tokens.transpose(1, 2).flatten(2))    # (B, M, N*d)
+        query = tokens[:, 0]
+        if tokens.shape[1] > 1:
+            context = (tokens[:, 1:] + self.frame_embed[None, 1:, None]).flatten(1, 2)
+            query = self.frame_attn(query + self.frame_embed[0], context)
+        return query
+
     def extract_feat(self, inputs: Tensor) -> Tensor:
-        """Windows (B, N*C, H, W) -> decoder memory: (B, M, d) for middle fusion,
-        (B, N*M, d) for late fusion."""
+        """Windows (B, N*C, H, W) -> decoder memory: (B, M, d) for middle and cell
+        fusion, (B, N*M, d) for late fusion."""
         frames = self.split_frames(inputs)
         b, n = frames.shape[:2]
         tokens = self.embed_frames(frames.flatten(0, 1))
@@ -226,10 +247,7 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
                 tokens = last(tokens.flatten(0, 1)).view(tokens.shape)
             memory = self.encoder.norm(tokens) + self.frame_embed[None, :, None]
             return memory.flatten(1, 2)
-        query = tokens[:, 0]
-        if n > 1:
-            context = (tokens[:, 1:] + self.frame_embed[None, 1:, None]).flatten(1, 2)
-            query = self.frame_attn(query + self.frame_embed[0], context)
+        query = self.fuse_frames(tokens)
         if last is not None:
             query = last(query)
         return self.encoder.norm(query)

@@ -35,6 +35,7 @@ LEVERS = {
     'p2s_rle_hela_video_ltac_tiny': (dict(scheme='ltac'), {}),
     'p2s_rle_hela_video_3d_tiny': (dict(scheme='3d-lac'), {}),
     'p2s_rle_hela_video_late_tiny': ({}, dict(fusion='late')),
+    'p2s_rle_hela_video_cell_tiny': ({}, dict(fusion='cell', frame_embed=False)),
     'p2s_rle_hela_video_static_tiny': (dict(task='static_video'), {}),
     'p2s_rle_hela_video_n1_tiny': (dict(window=1), {}),
     'p2s_rle_hela_video_n2_tiny': (dict(window=2), {}),
@@ -196,7 +197,8 @@ def _pointer_model(scheme, fusion, **kwargs):
 #: Memory frame and cell perturbed -> start positions (scan order) whose key moves:
 #: 16 cells per frame, 3 frames; 3d-* starts name (t, cell), tac starts name a cell.
 POINTED = {('3d-lac', 'late'): [16 + 5], ('3d-lac', 'middle'): [5, 16 + 5, 32 + 5],
-           ('tac', 'late'): [5], ('tac', 'middle'): [5]}
+           ('3d-lac', 'cell'): [5, 16 + 5, 32 + 5], ('tac', 'late'): [5],
+           ('tac', 'middle'): [5], ('tac', 'cell'): [5]}
 
 
 @pytest.mark.parametrize('scheme,fusion', sorted(POINTED))

@@ -54,7 +54,7 @@ def _masks(batch=2):
 
 
 @pytest.mark.parametrize('scheme', ['3d-mc', 'tac', 'ltac'])
-@pytest.mark.parametrize('fusion', ['middle', 'late'])
+@pytest.mark.parametrize('fusion', ['middle', 'late', 'cell'])
 def test_forward_loss_predict(scheme, fusion):
     model = _model(scheme, fusion)
     tok = model.tokenizer
@@ -67,7 +67,11 @@ def test_forward_loss_predict(scheme, fusion):
     losses = model.loss(inputs, _samples(tok, _masks()))
     assert torch.isfinite(losses['loss_ce']) and losses['loss_ce'] > 0
     losses['loss_ce'].backward()
-    assert model.frame_embed.grad is not None and model.frame_embed.grad.abs().sum() > 0
+    if fusion == 'cell':             # the concatenation names the frames: no embedding
+        assert not isinstance(model.frame_embed, torch.nn.Parameter)
+        assert model.cell_fuse.weight.grad.abs().sum() > 0
+    else:
+        assert model.frame_embed.grad is not None and model.frame_embed.grad.abs().sum() > 0
     if fusion == 'middle':
         assert model.frame_attn.attn.in_proj_weight.grad.abs().sum() > 0
     model.eval()
@@ -102,7 +106,7 @@ def test_bilinear_rule_resizes_each_frame_s_class_scores_to_the_original_shape()
         assert torch.equal(sample.pred_sem_seg.data, expected)
 
 
-@pytest.mark.parametrize('fusion', ['middle', 'late'])
+@pytest.mark.parametrize('fusion', ['middle', 'late', 'cell'])
 def test_every_frame_reaches_the_memory(fusion):
     model = _model('tac', fusion).eval()
     inputs = torch.randn(1, 3 * N, SIZE, SIZE)
@@ -111,6 +115,27 @@ def test_every_frame_reaches_the_memory(fusion):
         changed = inputs.clone()
         changed[:, 3 * t:3 * t + 3] += 1.0
         assert not torch.allclose(model.extract_feat(changed), base, atol=1e-5), t
+
+
+@pytest.mark.parametrize('fusion', ['middle', 'cell'])
+def test_fused_cell_reads_every_frame_at_its_own_place(fusion):
+    """Cell fusion: the fused cell (y, x) is a function of the N frames' cells (y, x)
+    only, so each frame's label at a place can reach the cell a tac class describes.
+    Middle fusion: frame t > 0 reaches frame 0's cells through attention over all its
+    cells, so one changed cell moves every fused cell."""
+    model = _model('tac', fusion).eval()
+    m = (SIZE // 8) ** 2
+    tokens = torch.randn(2, N, m, 32)
+    base = model.fuse_frames(tokens)
+    assert base.shape == (2, m, 32)
+    for t in range(N):
+        changed = tokens.clone()
+        changed[:, t, 5] += torch.randn(32)          # not a constant: LayerNorm keeps it
+        moved = (model.fuse_frames(changed) - base).abs().sum(-1)[0] > 1e-6
+        if fusion == 'cell' or t == 0:
+            assert torch.nonzero(moved).flatten().tolist() == [5], t
+        else:
+            assert bool(moved.all()), t
 
 
 def test_static_video_model_outputs_the_window_from_frame_0():
