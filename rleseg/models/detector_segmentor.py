@@ -203,11 +203,10 @@ class DetectorSegmentor(BaseSegmentor):
         return self.detector.extract_feat(inputs)
 
     def encode_decode(self, inputs: Tensor, batch_data_samples: SampleList) -> Tensor:
-        """(B, 1, H, W) float class maps at the input size (mmseg's interface)."""
-        samples = self.detector.predict(
-            inputs, self.det_samples(inputs, batch_data_samples, with_gt=False),
-            rescale=False)
-        return torch.stack([self.paint(s.pred_instances)[0] for s in samples])[:, None].float()
+        """Not available: a detector gives instances, not per-class scores (so no
+        test-time augmentation by averaged class probabilities); use :meth:`predict`."""
+        raise NotImplementedError('DetectorSegmentor predicts instances, not class '
+                                  'scores: use predict (mode="predict")')
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """The detector's losses on the batch's instances (dict of scalar tensors)."""

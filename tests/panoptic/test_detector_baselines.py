@@ -250,3 +250,16 @@ def test_a_sample_without_instance_map_is_refused_in_one_line(folder):
     assert '\n' not in message
     assert 'cells_0.png has no gt_instance_map' in message
     assert 'LoadSegAnnotations(with_instances=True)' in message
+
+
+@pytest.mark.parametrize('model', MODELS_)
+def test_tensor_mode_and_predict_without_samples(model):
+    cfg = load_config(str(REPO / 'configs' / f'{model}_nuclei_panoptic_tiny.py'))
+    net = MODELS.build(cfg.model).eval()
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert isinstance(net(images, mode='tensor'), tuple)
+        samples = net(images, mode='predict')
+    assert [tuple(s.pred_instance_map.shape) for s in samples] == [(64, 64)] * 2
+    with pytest.raises(NotImplementedError, match='predicts instances, not class scores'):
+        net.encode_decode(images, samples)
