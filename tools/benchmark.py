@@ -85,6 +85,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='also score every model with test-time augmentation: class '
                         'probabilities averaged over these views of the input ("mDice '
                         'TTA" columns; a finished run is evaluated again to add them)')
+    parser.add_argument('--calibrate', action='store_true',
+                        help='after training, choose each run\'s decision rule on the '
+                        'validation split (a per-class logit bias before the argmax for '
+                        'dense models, the EOS bias for token models) and score the test '
+                        'split with it too ("cal." columns next to the plain ones); a '
+                        'finished run is evaluated again to add it')
     parser.add_argument('--latency-repeats', type=int, default=3,
                         help='timed inference calls per batch size (1 and 8)')
     parser.add_argument('--num-vis', type=int, default=4,
@@ -168,7 +174,7 @@ def main(argv=None) -> int:
             folds=args.folds, budget_minutes=args.budget_minutes,
             curve_points=args.curve_points, cfg_options=dict(args.cfg_options),
             latency_repeats=args.latency_repeats, num_vis=args.num_vis, tta=args.tta,
-            demo=demo or bool(args.dataset), title=title)
+            calibrate=args.calibrate, demo=demo or bool(args.dataset), title=title)
     with user_errors(args.debug):  # e.g. an empty test split, found before any run
         try:
             result = run_benchmark(models, settings, launcher=launcher,

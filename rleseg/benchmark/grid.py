@@ -93,13 +93,14 @@ def plan_runs(models: Sequence[ModelSpec], settings: BenchmarkSettings,
             continue
         run = settings.run(spec, fold, seed)
         record = read_json(record_path(run.model_dir))
-        if is_finished(record, settings.tta) and _config_changed(record, run):
+        finished = is_finished(record, settings.tta, settings.calibrate)
+        if finished and _config_changed(record, run):
             stale = _set_aside(run.model_dir)
             progress.start(index, run.label)
             progress.finish(index, f'its config resolves differently since it ran: run '
                             f'again (the earlier run is kept in {stale})')
             pending.append((index, run))
-        elif is_finished(record, settings.tta):
+        elif finished:
             progress.start(index, run.label)
             records[index] = record
             progress.finish(index, 'already done, skipped' + _settings_note(record, run))

@@ -28,6 +28,9 @@ A model's record (``<work_dir>/<model>/benchmark_record.json``) is a JSON dict:
   ``ceiling`` (token models: the same metrics on the ground truth's own tokens),
   ``tta`` (``--tta``: ``views``, the same metrics with test-time augmentation and
   its ``b1_img_per_s``, or ``error`` for a model it does not serve),
+  ``calibration`` (``--calibrate``: the decision-rule bias chosen on validation,
+  ``kind``, ``bias``, ``trials``, and the ``val`` and test ``metrics`` with it; see
+  :func:`rleseg.benchmark.calibrate.calibrate_run`),
   ``latency`` (``b1_img_per_s``, ``b8_img_per_s``), ``test_wall_s``,
   ``peak_mem_mib`` (+ ``peak_mem_kind``), ``params``, ``model_type``, ``checkpoint``,
   ``dataset`` (label, classes, palette, item count and a hash of the test items) and
@@ -93,12 +96,17 @@ def read_json(path: str) -> Optional[Dict[str, Any]]:
         return json.load(file)
 
 
-def is_finished(record: Optional[Dict[str, Any]], tta: Optional[str] = None) -> bool:
+def is_finished(record: Optional[Dict[str, Any]], tta: Optional[str] = None,
+                calibrate: bool = False) -> bool:
     """True when ``record`` is evaluated and, if ``tta`` names views, its evaluation
-    includes test-time augmentation over them (else it is evaluated again)."""
+    includes test-time augmentation over them, and, with ``calibrate``, a calibration
+    (else it is evaluated again)."""
     if not record or record.get('status') != STATUS_DONE:
         return False
-    return tta is None or ((record.get('eval') or {}).get('tta') or {}).get('views') == tta
+    evaluation = record.get('eval') or {}
+    if calibrate and not evaluation.get('calibration'):
+        return False
+    return tta is None or (evaluation.get('tta') or {}).get('views') == tta
 
 
 def record_path(model_dir: str) -> str:

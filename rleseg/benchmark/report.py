@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import os
 import os.path as osp
@@ -94,10 +95,16 @@ TTA_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('test mIoU TTA', 'tta_mIoU', '.1f'),
     ('img/s b1 TTA', 'tta_b1_img_per_s', '.1f'),
 )
+#: Extra columns shown when some model's decision rule was chosen on validation
+#: (``--calibrate``: the same checkpoint, val and test scored with the chosen bias).
+CALIBRATION_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ('val mDice cal.', 'cal_val_mDice', '.1f'),
+    ('test mDice cal.', 'cal_mDice', '.1f'),
+)
 #: Scores shown as ``mean ± std`` when a model ran with several seeds (or folds).
 SPREAD_KEYS = ('val_mDice', 'mDice', 'mIoU', 'mRecall', 'mPrecision', 'dataset_mDice',
                'dataset_mIoU', 'PQ', 'SQ', 'RQ', 'ceiling_mDice', 'pct_of_ceiling',
-               'tta_mDice', 'tta_mIoU')
+               'tta_mDice', 'tta_mIoU', 'cal_val_mDice', 'cal_mDice')
 #: Extra columns shown when some model of the table predicts tokens.
 SEQUENCE_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('tokens/img', 'seq_tokens_per_image', '.1f'),
@@ -185,6 +192,14 @@ def flatten(record: Dict[str, Any]) -> Dict[str, Any]:
             row['tta_error'] = tta.get('error')
             row['tta_b1_img_per_s'] = tta.get('b1_img_per_s')
             row.update({f'tta_{key}': value for key, value in tta['metrics'].items()})
+        calibration = evaluation.get('calibration') or {}
+        if calibration.get('metrics'):
+            row['cal_kind'] = calibration['kind']
+            row['cal_bias'] = json.dumps(calibration['bias'])
+            row.update({f'cal_{key}': value
+                        for key, value in calibration['metrics'].items()})
+            row.update({f'cal_{VAL_PREFIX}{key}': value
+                        for key, value in calibration['val'].items()})
         if row.get('b1_img_per_s'):
             row['b1_ms_per_img'] = 1000.0 / row['b1_img_per_s']
         row['frames_per_item'] = evaluation.get('dataset', {}).get('frames_per_item', 1)
@@ -314,6 +329,8 @@ class DatasetTable:
             extra += CEILING_COLUMNS
         if any(row.get('tta_mDice') is not None for row in rows):
             extra += TTA_COLUMNS
+        if any(row.get('cal_mDice') is not None for row in rows):
+            extra += CALIBRATION_COLUMNS
         if self.is_video:
             extra += VIDEO_COLUMNS
         return base + extra + tuple(
@@ -433,6 +450,17 @@ class DatasetTable:
                      'for every model); img/s b1 TTA = its throughput at batch 1.')
             text += ''.join(f" No TTA for {row['model']}: {row['tta_error']}."
                             for row in self.rows() if row.get('tta_error'))
+        chosen = [row for row in self.run_rows() if row.get('cal_bias') is not None]
+        if chosen:
+            text += (' val / test mDice cal. = the same checkpoints and metric with the '
+                     'decision rule chosen on the validation split only (--calibrate): '
+                     'a per-class log offset added to the class scores before the '
+                     'argmax (test_cfg.logit_bias) for dense models, the EOS logit '
+                     'offset (test_cfg.eos_bias) for token models; chosen: '
+                     + '; '.join(f"{row['model']}"
+                                 + (f" seed {row['seed']}" if row.get('seed') is not None
+                                    else '') + f" {row['cal_kind']} {row['cal_bias']}"
+                                 for row in chosen) + '.')
         if any(row.get('PQ') is not None for row in self.rows()):
             text += (' test PQ / SQ / RQ: panoptic quality, segmentation and recognition '
                      'quality (IoU > 0.5 matching), mean over foreground classes; models '

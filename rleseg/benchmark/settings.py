@@ -78,6 +78,8 @@ class RunSpec:
         num_vis: images saved for the qualitative figure.
         tta: test-time augmentation views (a key of :data:`rleseg.models.tta.VIEWS`).
         threads: torch / OpenMP threads of the run (None: the process default).
+        calibrate: also choose the decision-rule bias on the validation split and
+            score the test split with it (:mod:`rleseg.benchmark.calibrate`).
     """
     name: str
     config: str
@@ -94,6 +96,7 @@ class RunSpec:
     num_vis: int = 4
     tta: Optional[str] = None
     threads: Optional[int] = None
+    calibrate: bool = False
 
     @property
     def model_dir(self) -> str:
@@ -114,7 +117,8 @@ class RunSpec:
         return dict(iters=self.iters, cfg_options=self.cfg_options or {}, seed=self.seed,
                     fold=self.fold, num_folds=self.num_folds,
                     budget_minutes=self.budget_minutes, curve_points=self.curve_points,
-                    tta=self.tta, config_sha1=config_digest(self.config))
+                    tta=self.tta, calibrate=self.calibrate,
+                    config_sha1=config_digest(self.config))
 
     def to_json(self) -> str:
         """The run as one JSON object (what a launcher hands to the worker)."""
@@ -164,6 +168,8 @@ class BenchmarkSettings:
         num_vis: test images in the qualitative figure.
         tta: also score every model with test-time augmentation over these views (a
             key of :data:`rleseg.models.tta.VIEWS`; None: no TTA).
+        calibrate: choose each run's decision-rule bias on validation and score the
+            test split with it too (:mod:`rleseg.benchmark.calibrate`).
         demo: label the output as demo-scale numbers.
         title: heading of the report (suite name or "custom").
     """
@@ -178,6 +184,7 @@ class BenchmarkSettings:
     latency_repeats: int = 3
     num_vis: int = 4
     tta: Optional[str] = None
+    calibrate: bool = False
     demo: bool = False
     title: str = 'custom'
 
@@ -217,7 +224,7 @@ class BenchmarkSettings:
                        budget_minutes=self.budget_minutes, curve_points=self.curve_points,
                        cfg_options=dict(self.cfg_options or {}),
                        latency_repeats=self.latency_repeats, num_vis=self.num_vis,
-                       tta=self.tta)
+                       tta=self.tta, calibrate=self.calibrate)
 
     def grid(self, models: Sequence[ModelSpec]
              ) -> List[Tuple[ModelSpec, Optional[int], Optional[int]]]:

@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional
 from rleseg.engine.tool_errors import one_line_message
 
 from .budget import budget_iterations
+from .calibrate import calibrate_run, enable_logit_bias
 from .identity import dataset_identity
 from .launchers import failed_record, thread_env
 from .lock import EXIT_BUSY, ModelDirBusy, ModelDirLock, die_with_parent
@@ -74,6 +75,8 @@ def run_model(run: RunSpec) -> Dict[str, Any]:
             validation split at K evenly spaced points of training (the last one is
             the final validation score); ``tta`` also scores the test split with
             test-time augmentation (:func:`~rleseg.benchmark.scores.tta_scores`);
+            ``calibrate`` chooses the decision-rule bias on the validation split and
+            scores the test split with it too (:mod:`rleseg.benchmark.calibrate`);
             ``num_vis`` test images are saved for the qualitative figure.
 
     Returns:
@@ -93,7 +96,7 @@ def run_model(run: RunSpec) -> Dict[str, Any]:
     model_dir = run.model_dir
     path = record_path(model_dir)
     record = read_json(path) or {}
-    if is_finished(record, run.tta):
+    if is_finished(record, run.tta, run.calibrate):
         return record
     record.update(name=run.name, config=run.config, seed=run.seed, fold=run.fold,
                   model_dir=osp.abspath(model_dir), settings=run.recorded())
@@ -108,6 +111,8 @@ def run_model(run: RunSpec) -> Dict[str, Any]:
             atomic_write_json(path, record)
         iters = int(record['budget']['iters'])
     cfg = build_benchmark_config(run, iters)
+    if run.calibrate:
+        enable_logit_bias(cfg)
     if not run.train or trained:
         checkpoint = checkpoint if trained else _last_checkpoint(model_dir)
         if not checkpoint:
@@ -157,6 +162,7 @@ def run_model(run: RunSpec) -> Dict[str, Any]:
     ceiling = token_ceiling(runner.model, loop.dataloader, loop.evaluator)
     val_eval = validation_scores(runner, val_split)
     tta_eval = tta_scores(runner, run.tta, run.latency_repeats) if run.tta else None
+    calibration = calibrate_run(runner, val_split) if run.calibrate else None
     hook.report('latency', 0, 2, force=True)
     identity = dataset_identity(runner.test_dataloader.dataset)
     speed = latency(runner.model, batch_maker(runner), (1, 8), run.latency_repeats,
@@ -176,6 +182,7 @@ def run_model(run: RunSpec) -> Dict[str, Any]:
         ceiling=ceiling,
         val=val_eval,
         tta=tta_eval,
+        calibration=calibration,
         latency=speed,
         test_wall_s=test_wall,
         peak_mem_mib=memory.peak_mib(),
