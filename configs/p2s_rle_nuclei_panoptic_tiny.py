@@ -1,9 +1,10 @@
 # Instance-wise Pix2Seq tokens on the real nuclei crops (panoptic: every nucleus is a
-# group of runs; data/nuclei inst_dir): PQ against Mask2Former / UNet components.
-_base_ = ['./_base_/models/p2s_rle_tiny_2d.py', './_base_/datasets/nuclei_panoptic.py',
-          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
-model = dict(
-    type='Pix2SeqPanopticSegmentor', score_thr=0.0,
-    tokenizer=dict(scheme='instance', num_classes=_base_.num_classes, mask_size=32,
-                   subsample=dict(factor=2)))
+# group of runs closed by its class token; data/nuclei inst_dir): the tiny instance model
+# (p2s_rle_tiny_instance.py: flat starts, coordinate / run-end pointers, majority
+# subsampling, groups in raster order) with at most 12 instances per crop (twice the most
+# in a training crop, 6). Scored by PQ / SQ / RQ against Mask2Former / UNet components
+# (suite nuclei-panoptic). Results: benchmarks/results/panoptic_nuclei_2026-12-08/.
+_base_ = ['./_base_/models/p2s_rle_tiny_instance.py', './_base_/datasets/nuclei_panoptic.py',
+          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny_1500.py']
+model = dict(tokenizer=dict(num_classes=_base_.num_classes, max_instances=12))
 train_dataloader = dict(batch_size=4)

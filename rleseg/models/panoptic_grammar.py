@@ -14,14 +14,19 @@ is closed by one class token, after which the next group starts anywhere again.
 * EOS is legal only at a group boundary (so no run is left unclosed: the tokenizer's
   decoder would drop it);
 * a run is started only if it, the closing class token and EOS fit before L, so a
-  group in progress can always be closed.
+  group in progress can always be closed;
+* with a cap of K groups (the tokenizer's ``max_instances``), no run may open group
+  K + 1: after the K-th class token EOS is the only choice.
+
+The class token is therefore the end-of-instance token: the grammar makes every
+generated group end with exactly one.
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -33,13 +38,14 @@ from .decoding import GrammarField, GrammarState, Position, RunGrammar
 @dataclass
 class GroupState(GrammarState):
     """:class:`GrammarState` plus ``in_group`` (B,) bool: a run was emitted since the
-    last class token."""
+    last class token, and ``groups`` (B,) long: class tokens emitted so far."""
 
     in_group: Tensor = None
+    groups: Tensor = None
 
     def select(self, index: Tensor) -> 'GroupState':
         return GroupState(self.phase[index], self.partial[index], self.min_start[index],
-                          self.done[index], self.in_group[index])
+                          self.done[index], self.in_group[index], self.groups[index])
 
 
 def runs_view(tok):
@@ -59,13 +65,19 @@ class GroupGrammar(RunGrammar):
         fields, vocab_size, eos_id, pad_id, num_positions: as :class:`RunGrammar`
             (the fields of one run).
         close_ids: (K,) ids of the group-closing (class) tokens.
+        max_groups: at most this many groups per sequence (None: no cap).
     """
 
     closing_tokens = 1  # a group's class token follows its last run
 
     def __init__(self, fields: Sequence[GrammarField], vocab_size: int, eos_id: int,
-                 pad_id: int, num_positions: int, close_ids: np.ndarray) -> None:
+                 pad_id: int, num_positions: int, close_ids: np.ndarray,
+                 max_groups: Optional[int] = None) -> None:
         super().__init__(fields, vocab_size, eos_id, pad_id, num_positions)
+        if max_groups is not None and int(max_groups) < 1:
+            raise ValueError(f'GroupGrammar: max_groups must be None or >= 1, got '
+                             f'{max_groups}')
+        self.max_groups = None if max_groups is None else int(max_groups)
         close_ids = np.asarray(close_ids, np.int64)
         if (self._tables['field_of_id'][torch.from_numpy(close_ids)] >= 0).any():
             raise ValueError('GroupGrammar: class ids overlap the run fields')
@@ -76,7 +88,8 @@ class GroupGrammar(RunGrammar):
     @classmethod
     def from_tokenizer(cls, tok) -> 'GroupGrammar':
         """Grammar of a :class:`~rleseg.tokenizers.PanopticRLETokenizer` (its
-        ``run_fields`` form a run, its ``group_field`` closes a group)."""
+        ``run_fields`` form a run, its ``group_field`` closes a group, its
+        ``max_instances`` caps the groups)."""
         group = getattr(tok, 'group_field', None)
         if group is None or group not in tok.layout.ranges:
             raise ValueError(f'GroupGrammar: scheme {tok.scheme!r} has no group-closing '
@@ -84,12 +97,14 @@ class GroupGrammar(RunGrammar):
         runs = RunGrammar.from_tokenizer(runs_view(tok))
         layout = tok.layout
         return cls(runs.fields, layout.vocab_size, layout.eos_id, layout.pad_id,
-                   runs.num_positions, np.arange(*layout.ranges[group]))
+                   runs.num_positions, np.arange(*layout.ranges[group]),
+                   getattr(tok, 'max_instances', None))
 
     def init_state(self, batch_size: int, device: torch.device) -> GroupState:
         base = super().init_state(batch_size, device)
         return GroupState(base.phase, base.partial, base.min_start, base.done,
-                          torch.zeros(batch_size, dtype=torch.bool, device=device))
+                          torch.zeros(batch_size, dtype=torch.bool, device=device),
+                          torch.zeros(batch_size, dtype=torch.int64, device=device))
 
     def allowed(self, state: GroupState, position: Position, max_len: int) -> Tensor:
         """Which ids may be emitted at ``position`` (BoolTensor (B, V))."""
@@ -97,6 +112,9 @@ class GroupGrammar(RunGrammar):
         ok = super().allowed(state, position, max_len)
         boundary = (state.phase == 0) & ~state.done
         ok |= (boundary & state.in_group)[:, None] & self._tables['is_close'][None, :]
+        if self.max_groups is not None:
+            full = boundary & ~state.in_group & (state.groups >= self.max_groups)
+            ok.masked_fill_(full[:, None], False)
         ok[:, self.eos_id] = boundary & ~state.in_group
         return ok
 
@@ -111,4 +129,5 @@ class GroupGrammar(RunGrammar):
         super().advance(state, tokens)
         state.in_group |= completes
         state.in_group &= ~closes
+        state.groups += closes.long()
         state.min_start.masked_fill_(closes, 0)

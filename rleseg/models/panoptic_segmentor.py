@@ -4,7 +4,7 @@ Same network and training as :class:`~rleseg.models.Pix2SeqSegmentor` (the data
 preprocessor, or ``RLETokenize``, writes the grouped targets from the class map and the
 instance map); inference generates with :class:`~rleseg.models.panoptic_grammar.
 GroupGrammar` constraints, decodes the groups with the tokenizer and scores each
-instance by the model's probability of its class token.
+instance from the model's probabilities of its tokens (``instance_score``).
 """
 from __future__ import annotations
 
@@ -23,6 +23,30 @@ from rleseg.tokenizers import INSTANCE_OFFSET, PanopticPrediction, PanopticRLETo
 from .panoptic_grammar import GroupGrammar
 from .segmentor import Pix2SeqSegmentor, restore_original
 
+#: ``instance_score`` values: the class token's probability, or the mean probability of
+#: the group's tokens (its runs and its class token).
+INSTANCE_SCORES = ('class', 'mean')
+
+
+def instance_scores(pred: PanopticPrediction, probs: np.ndarray, mode: str) -> np.ndarray:
+    """Score of each decoded instance from its tokens' probabilities.
+
+    Args:
+        pred: a decoded sequence (its ``first_token_pos`` / ``class_token_pos``).
+        probs: (L,) probability of every token of the sequence given its prefix.
+        mode: one of :data:`INSTANCE_SCORES`.
+
+    Returns:
+        (G,) float32 scores in [0, 1].
+    """
+    last = pred.class_token_pos
+    if mode == 'class':
+        return probs[last].astype(np.float32)
+    cumulative = np.concatenate([[0.0], np.cumsum(probs, dtype=np.float64)])
+    first = pred.first_token_pos
+    return ((cumulative[last + 1] - cumulative[first]) / (last + 1 - first)).astype(
+        np.float32)
+
 
 @MODELS.register_module()
 class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
@@ -31,8 +55,11 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
     Args:
         tokenizer: a panoptic tokenizer config (``scheme='instance'`` or
             ``'classwise'``).
-        score_thr: instances whose class-token probability is below it are removed
-            (their pixels become background). Default 0: keep all.
+        score_thr: instances whose score is below it are removed (their pixels become
+            background). Default 0: keep all.
+        instance_score: how an instance is scored (:data:`INSTANCE_SCORES`): 'class'
+            (default) the probability of its class token, 'mean' the mean probability
+            of its tokens (runs and class token), each given its prefix.
         **kwargs: :class:`Pix2SeqSegmentor` arguments. ``test_cfg.mode`` must be
             ``'whole'`` (instances are not stitched across patches).
 
@@ -42,7 +69,7 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
     * ``pred_instance_map``: PixelData (1, H, W) int64 instance ids, 0 = none, 1..G in
       sequence order;
     * ``pred_instances``: InstanceData with ``masks`` (G, H, W) bool, ``labels`` (G,)
-      class ids and ``scores`` (G,) class-token probabilities (mmdet);
+      class ids and ``scores`` (G,) instance scores (``instance_score``; mmdet);
     * ``pred_panoptic_seg``: PixelData ``sem_seg`` (1, H, W) = class + id *
       ``INSTANCE_OFFSET`` (mmdet's panoptic encoding);
     * ``pred_tokens`` (L,) and ``decode_report`` (dict of ints incl. ``num_groups``).
@@ -51,12 +78,17 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
     scored 1).
     """
 
-    def __init__(self, tokenizer: dict, score_thr: float = 0.0, **kwargs) -> None:
+    def __init__(self, tokenizer: dict, score_thr: float = 0.0,
+                 instance_score: str = 'class', **kwargs) -> None:
         super().__init__(tokenizer=tokenizer, **kwargs)
         if self.test_cfg['mode'] != 'whole':
             raise ValueError(f"Pix2SeqPanopticSegmentor: test_cfg.mode must be 'whole', "
                              f"got {self.test_cfg['mode']!r}")
+        if instance_score not in INSTANCE_SCORES:
+            raise ValueError(f'Pix2SeqPanopticSegmentor: instance_score must be one of '
+                             f'{INSTANCE_SCORES}, got {instance_score!r}')
         self.score_thr = float(score_thr)
+        self.instance_score = instance_score
 
     def build_grammar(self) -> GroupGrammar:
         """The group grammar of the panoptic tokenizer (runs, then a class token)."""
@@ -105,7 +137,7 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
         out = []
         for row, (pred, report) in enumerate(decoded):
             scores = (np.ones(pred.num_instances, np.float32) if probs is None else
-                      probs[row, pred.class_token_pos].astype(np.float32))
+                      instance_scores(pred, probs[row], self.instance_score))
             keep = scores >= self.score_thr
             if not keep.all():
                 pred, scores = _keep_instances(pred, keep), scores[keep]

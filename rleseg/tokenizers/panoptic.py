@@ -5,9 +5,24 @@ followed by ONE class token that closes the group::
 
     [task] (run run ... class) (run ... class) ... [EOS]
 
-* ``instance``: one group per instance, in ascending instance id (pixels of a class with
-  instance id 0 form one group per class, first). Needs an instance-id map.
-* ``classwise``: one group per class present, in ascending class id.
+* ``instance``: one group per instance (pixels of a class with instance id 0 form one
+  group per class). Needs an instance-id map.
+* ``classwise``: one group per class present.
+
+The end of an instance is its class token: every group is closed by exactly one, and
+:class:`~rleseg.models.panoptic_grammar.GroupGrammar` enforces it during generation (a
+class token only after a run of the group, EOS only between groups), so no separate
+end-of-instance token is needed.
+
+``instance_order`` sets the order of the groups: ``'id'`` ascending (instance id, or
+class id for 'classwise'; id-0 groups first), ``'raster'`` by the group's first cell in
+the scan order, ``'size'`` largest first (cells on the S x S grid; ties in raster
+order). ``max_instances`` keeps the first groups of that order and paints the others as
+background; the grammar forbids opening a group past the cap (EOS is forced).
+
+With ``subsample=dict(mode='majority')`` each block takes the most frequent (instance,
+class) pair of its pixels, so the class kept in a block is the class of the instance
+kept there ('nearest' keeps one pixel for both maps; 'any' votes each map alone).
 
 Decoding splits at class tokens: every group with at least one valid run is one instance
 (ids 1..G in sequence order); runs not closed by a class token are dropped. The model can
@@ -21,8 +36,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from .masks import subsample
-from .runs import Runs, runs_of_grid
+from .masks import check_labels, clean_labels, remap_labels, subsample
+from .runs import Runs, flatten, runs_of_grid
 from .semantic import RLETokenizer
 from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, find_windows,
                        frame_batch, make_sequence)
@@ -30,6 +45,9 @@ from .sequence import (DecodeReport, EncodedBatch, EncodedSequence, find_windows
 
 #: mmdet's panoptic id encoding of a pixel: ``class + instance_id * INSTANCE_OFFSET``.
 INSTANCE_OFFSET = 1000
+
+#: ``instance_order`` values: ascending id, first cell in scan order, largest first.
+INSTANCE_ORDERS = ('id', 'raster', 'size')
 
 
 @dataclass
@@ -56,7 +74,14 @@ class PanopticPrediction:
 
 
 class PanopticRLETokenizer(RLETokenizer):
-    """Instance-wise / class-wise tokenizer; arguments as :class:`RLETokenizer`.
+    """Instance-wise / class-wise tokenizer.
+
+    Args:
+        instance_order: order of the groups in a sequence, one of
+            :data:`INSTANCE_ORDERS` (see the module docstring). Default 'id'.
+        max_instances: at most this many groups per mask (the first in
+            ``instance_order``; the others become background); None: no cap.
+        *args, **kwargs: as :class:`RLETokenizer`.
 
     ``encode(semantic, instances)`` takes the (P, P) class map and, for 'instance', a
     (P, P) instance-id map (any non-negative ints). ``decode`` returns the semantic map;
@@ -68,6 +93,24 @@ class PanopticRLETokenizer(RLETokenizer):
     UPSAMPLE_MODES: Tuple[str, ...] = ('nearest', )  # instance ids have no bilinear
     default_task = 'panoptic'
     group_field = 'class'
+
+    def __init__(self, *args, instance_order: str = 'id',
+                 max_instances: Optional[int] = None, **kwargs) -> None:
+        if instance_order not in INSTANCE_ORDERS:
+            raise ValueError(f'PanopticRLETokenizer: instance_order must be one of '
+                             f'{INSTANCE_ORDERS}, got {instance_order!r}')
+        if max_instances is not None and (isinstance(max_instances, bool) or
+                                          int(max_instances) != max_instances or
+                                          max_instances < 1):
+            raise ValueError(f'PanopticRLETokenizer: max_instances must be None or an '
+                             f'integer >= 1, got {max_instances!r}')
+        self.instance_order = instance_order
+        self.max_instances = None if max_instances is None else int(max_instances)
+        super().__init__(*args, **kwargs)
+
+    def config(self) -> dict:
+        return dict(super().config(), instance_order=self.instance_order,
+                    max_instances=self.max_instances)
 
     def _setup(self) -> None:
         if self.window != 1:
@@ -85,28 +128,73 @@ class PanopticRLETokenizer(RLETokenizer):
 
     # ------------------------------------------------------------------ encode
     def group_map(self, mask: np.ndarray, instances: Optional[np.ndarray] = None):
-        """Masks -> (group grid (S, S) int64 with 0 = none / 1..G, group classes (G,))."""
-        sem = self.prepare(mask).astype(np.int64)
-        fg = sem > 0
+        """Masks -> (group grid (S, S) int64 with 0 = none / 1..G, group classes (G,)).
+
+        Groups are numbered in ``instance_order``; past ``max_instances`` they are
+        background."""
         if self.scheme == 'classwise':
+            sem = self.prepare(mask).astype(np.int64)
             key = sem
         else:
-            if instances is None:
-                raise ValueError("PanopticRLETokenizer('instance'): encode needs an "
-                                 'instance-id map (instances=...)')
-            inst = np.asarray(instances)
-            if inst.shape != self.input_shape:
-                raise ValueError(f'PanopticRLETokenizer: instance map shape {inst.shape} '
-                                 f'!= expected {self.input_shape}')
-            inst = subsample(inst, self.factor, self.subsample_cfg['mode'], None)
-            inst = inst.astype(np.int64)
-            if inst.size and inst.min() < 0:
-                raise ValueError('PanopticRLETokenizer: instance ids must be >= 0')
+            sem, inst = self._instance_grids(mask, instances)
             key = inst * self.num_classes + sem
+        fg = sem > 0
         uniq, inv = np.unique(key[fg], return_inverse=True)
         groups = np.zeros(sem.shape, np.int64)
         groups[fg] = inv.reshape(-1) + 1
-        return groups, uniq % self.num_classes
+        return self._order_groups(groups, uniq % self.num_classes)
+
+    def _instance_grids(self, mask: np.ndarray, instances: Optional[np.ndarray]
+                        ) -> Tuple[np.ndarray, np.ndarray]:
+        """(P, P) class map and instance map -> (S, S) int64 class and instance grids."""
+        if instances is None:
+            raise ValueError("PanopticRLETokenizer('instance'): encode needs an "
+                             'instance-id map (instances=...)')
+        inst = np.asarray(instances)
+        if inst.shape != self.input_shape:
+            raise ValueError(f'PanopticRLETokenizer: instance map shape {inst.shape} '
+                             f'!= expected {self.input_shape}')
+        inst = inst.astype(np.int64)
+        if inst.size and inst.min() < 0:
+            raise ValueError('PanopticRLETokenizer: instance ids must be >= 0')
+        mode = self.subsample_cfg['mode']
+        if mode != 'majority':
+            sem = self.prepare(mask).astype(np.int64)
+            return sem, subsample(inst, self.factor, mode, None).astype(np.int64)
+        mask = np.asarray(mask)
+        if mask.shape != inst.shape:
+            raise ValueError(f'PanopticRLETokenizer: mask shape {mask.shape} != instance '
+                             f'map shape {inst.shape}')
+        labels = remap_labels(check_labels(mask, self.ignore_index), self.label_map)
+        classes = clean_labels(labels, self.num_classes, self.ignore_index)
+        key = inst * self.num_classes + classes.astype(np.int64)
+        if self.ignore_index is not None:
+            key[labels == self.ignore_index] = -1     # ignore does not vote
+        voted = np.maximum(subsample(key, self.factor, 'majority', -1), 0)
+        return voted % self.num_classes, voted // self.num_classes
+
+    def _order_groups(self, groups: np.ndarray, classes: np.ndarray
+                      ) -> Tuple[np.ndarray, np.ndarray]:
+        """Renumber groups (S, S) 1..G (ascending key) by ``instance_order`` and apply
+        ``max_instances``; classes (G,) follow."""
+        num = len(classes)
+        if self.instance_order != 'id' and num > 1:
+            flat = flatten(groups, self.order)
+            cells = np.flatnonzero(flat)
+            _, first = np.unique(flat[cells], return_index=True)
+            first = cells[first]                          # (G,) first scan position
+            if self.instance_order == 'raster':
+                order = np.argsort(first, kind='stable')
+            else:
+                size = np.bincount(flat, minlength=num + 1)[1:]
+                order = np.lexsort((first, -size))
+            lut = np.zeros(num + 1, np.int64)
+            lut[order + 1] = np.arange(1, num + 1)
+            groups, classes = lut[groups], classes[order]
+        if self.max_instances is not None and num > self.max_instances:
+            groups = np.where(groups > self.max_instances, 0, groups)
+            classes = classes[:self.max_instances]
+        return groups, classes
 
     def runs(self, mask: np.ndarray, instances: Optional[np.ndarray] = None) -> Runs:
         """Runs grouped by group (groups ascending, starts ascending within a group);

@@ -3,12 +3,15 @@ round-tripping through the model's decoding path, and mmseg / mmdet outputs."""
 import numpy as np
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.registry import METRICS, MODELS, TRANSFORMS
 from mmseg.structures import SegDataSample
 
 import rleseg  # noqa: F401
 from rleseg.evaluation.panoptic_metric import INSTANCE_OFFSET
+
+init_default_scope('mmseg')  # the data preprocessor is built from mmseg's registry
 
 SIZE, S = 32, 16
 BACKBONE = dict(type='ResNetV1c', depth=18, num_stages=2, strides=(1, 2),
