@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmseg.registry import MODELS
@@ -141,6 +142,50 @@ class WindowPointer(nn.Module):
         return self.head(*args)
 
 
+def time_class_labels(tokenizer: RLETokenizer) -> Tuple[Tensor, Tensor]:
+    """Ids (K,) of the ``tac`` ``class`` / ``ltac`` ``lac`` tokens and their frame labels
+    (K, N*(C-1)) float32: one-hot of class_t = (v // C**t) % C of the token's class v in
+    column t*(C-1) + class_t - 1 (background: no column)."""
+    field = 'lac' if 'lac' in tokenizer.layout.ranges else 'class'
+    ids, _, values = tokenizer.field_values(field)
+    c, n = tokenizer.num_classes, tokenizer.window
+    frames = (values[:, None] // tokenizer.powers[None]) % c                  # (K, N)
+    labels = torch.zeros(len(ids), n * (c - 1))
+    rows, cols = np.nonzero(frames)
+    labels[rows, cols * (c - 1) + frames[rows, cols] - 1] = 1.0
+    return torch.from_numpy(ids), labels
+
+
+class TimeClassEmbedding(nn.Module):
+    """The decoder's token embedding with time-as-class rows that share parts: the row
+    of a token carrying class v is its own row plus the sum of one learned vector per
+    (frame t, label class_t > 0) of v (:func:`time_class_labels`; init zero, so the
+    model starts as without them). Input and (tied) output embeddings both use it, so
+    every class token's gradient also trains the frame labels it holds.
+
+    Args:
+        embed: the decoder's embedding (``weight`` (V, d), e.g. ``nn.Embedding``).
+        ids: (K,) time-as-class token ids; labels: (K, P) their frame labels.
+    """
+
+    def __init__(self, embed: nn.Module, ids: Tensor, labels: Tensor) -> None:
+        super().__init__()
+        self.embed = embed
+        self.frame_labels = nn.Parameter(torch.zeros(labels.shape[1],
+                                                     embed.weight.shape[1]))
+        self.register_buffer('ids', ids, persistent=False)
+        self.register_buffer('labels', labels, persistent=False)
+
+    @property
+    def weight(self) -> Tensor:
+        """(V, d) embedding matrix."""
+        return self.embed.weight.index_add(0, self.ids, self.labels @ self.frame_labels)
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        """ids (...) -> embeddings (..., d)."""
+        return F.embedding(tokens, self.weight)
+
+
 @MODELS.register_module()
 class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
     """Pix2Seq over windows of frames with middle or late frame fusion.
@@ -152,6 +197,8 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
         frame_embed: True: a learned embedding per frame tags the frames' tokens
             (init N(0, 0.02)); False: no frame tags (a fixed zero, the ablation).
             Cell fusion adds none either way (the concatenation names the frames).
+        time_class_embed: True: ``tac`` / ``ltac`` class tokens share one learned
+            embedding part per (frame, frame label) they hold (:class:`TimeClassEmbedding`).
         coordinate_pointer, length_pointer: the pointer heads of
             :class:`Pix2SeqSegmentor`, scoring against the window memory's cells
             (:class:`WindowPointer`); both need ``memory_size='mask'``.
@@ -161,8 +208,8 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
     """
 
     def __init__(self, tokenizer: dict, fusion: str = 'late', frame_embed: bool = True,
-                 coordinate_pointer: bool = False, length_pointer: bool = False,
-                 **kwargs) -> None:
+                 time_class_embed: bool = False, coordinate_pointer: bool = False,
+                 length_pointer: bool = False, **kwargs) -> None:
         if kwargs.get('auxiliary_head') is not None:
             raise ValueError('Pix2SeqVideoSegmentor: auxiliary_head is not supported (a '
                              "window's gt_sem_seg holds N frames); set it to None")
@@ -174,6 +221,12 @@ class Pix2SeqVideoSegmentor(Pix2SeqSegmentor):
         self.num_frames = int(self.tokenizer.window)
         dim = self.decoder.dim
         self._add_pointers(coordinate_pointer, length_pointer)
+        if time_class_embed:
+            if self.tokenizer.scheme not in ('tac', 'ltac'):
+                raise ValueError('Pix2SeqVideoSegmentor: time_class_embed needs a tac or '
+                                 f'ltac tokenizer, got {self.tokenizer.scheme!r}')
+            self.decoder.token_embed = TimeClassEmbedding(
+                self.decoder.token_embed, *time_class_labels(self.tokenizer))
         if not isinstance(frame_embed, bool):
             raise ValueError(f'Pix2SeqVideoSegmentor: frame_embed must be True or False, '
                              f'got {frame_embed!r}')

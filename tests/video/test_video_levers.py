@@ -19,7 +19,8 @@ import rleseg  # noqa: F401  (registers models, datasets, transforms)
 from rleseg.benchmark.suites import SUITES, resolve_models
 from rleseg.datasets import prepare_hela_video
 from rleseg.engine import load_config
-from rleseg.models.video_segmentor import frame_cells, window_scan_cells
+from rleseg.models.video_segmentor import (TimeClassEmbedding, frame_cells,
+                                           window_scan_cells)
 from rleseg.tokenizers import build_tokenizer
 from rleseg.tokenizers.masks import subsample, upsample
 from rleseg.tokenizers.stats import dataset_stats
@@ -39,6 +40,8 @@ LEVERS = {
     'p2s_rle_hela_video_cell_ltac_tiny': (dict(scheme='ltac'),
                                           dict(fusion='cell', frame_embed=False)),
     'p2s_rle_hela_video_3d_late_tiny': (dict(scheme='3d-lac'), dict(fusion='late')),
+    'p2s_rle_hela_video_cell_tce_tiny': ({}, dict(fusion='cell', frame_embed=False,
+                                                  time_class_embed=True)),
     'p2s_rle_hela_video_static_tiny': (dict(task='static_video'), {}),
     'p2s_rle_hela_video_n1_tiny': (dict(window=1), {}),
     'p2s_rle_hela_video_n2_tiny': (dict(window=2), {}),
@@ -105,6 +108,8 @@ def test_lever_config_builds_and_trains_a_step(path, folder):
             assert (model.decoder.pointer is not None) == value
         elif key == 'length_pointer':
             assert (model.decoder.length_pointer is not None) == value
+        elif key == 'time_class_embed':
+            assert isinstance(model.decoder.token_embed, TimeClassEmbedding) == value
         elif key == 'frame_embed':
             assert isinstance(model.frame_embed, torch.nn.Parameter) == value
     pipeline = cfg.train_dataloader.dataset.pipeline

@@ -8,6 +8,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import rleseg  # noqa: F401
+from rleseg.models.video_segmentor import TimeClassEmbedding, time_class_labels
 from rleseg.tokenizers import build_tokenizer
 
 N, SIZE, S = 3, 32, 16          # frames, image size, mask size (subsample x2)
@@ -136,6 +137,35 @@ def test_fused_cell_reads_every_frame_at_its_own_place(fusion):
             assert torch.nonzero(moved).flatten().tolist() == [5], t
         else:
             assert bool(moved.all()), t
+
+
+@pytest.mark.parametrize('scheme', ['tac', 'ltac'])
+def test_time_class_tokens_share_their_frames_labels(scheme):
+    """time_class_embed: a class token's row is its own row plus one learned part per
+    (frame, label) it holds (C = 3, N = 3: class v holds (v // 3**t) % 3 in frame t);
+    the loss trains those parts, and the model starts as without them."""
+    plain = _model(scheme, 'cell')
+    model = _model(scheme, 'cell', time_class_embed=True)
+    embed = model.decoder.token_embed
+    assert isinstance(embed, TimeClassEmbedding)
+    assert torch.equal(embed.weight, plain.decoder.token_embed.weight)   # init: zero parts
+    ids, labels = time_class_labels(model.tokenizer)
+    _, _, values = model.tokenizer.field_values('lac' if scheme == 'ltac' else 'class')
+    assert labels.shape == (len(ids), N * 2) and torch.equal(ids, torch.from_numpy(
+        np.arange(*model.tokenizer.layout.ranges['lac' if scheme == 'ltac' else 'class'])))
+    k = int(np.nonzero(values == 1 + 2 * 3 + 1 * 9)[0][0])      # labels 1, 2, 1 in t = 0..2
+    assert torch.nonzero(labels[k]).flatten().tolist() == [0, 3, 4]
+    with torch.no_grad():
+        embed.frame_labels.normal_()
+    parts = embed.frame_labels[[0, 3, 4]].sum(0)
+    assert torch.allclose(embed.weight[ids[k]], embed.embed.weight[ids[k]] + parts)
+    assert torch.equal(embed.weight[:ids[0]], embed.embed.weight[:ids[0]])   # others
+    inputs = torch.randn(2, 3 * N, SIZE, SIZE)
+    model.train()
+    model.loss(inputs, _samples(model.tokenizer, _masks()))['loss_ce'].backward()
+    assert embed.frame_labels.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='time_class_embed needs a tac or ltac'):
+        _model('3d-mc', 'cell', time_class_embed=True)
 
 
 def test_static_video_model_outputs_the_window_from_frame_0():
