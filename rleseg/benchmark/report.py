@@ -130,7 +130,8 @@ MAJORITY_MARGIN = 1.0
 #: (docs/rare_foreground.md, configs/rare_fg).
 SHARED_LEVERS = ("class-aware sampling (train_dataloader.sampler=dict(type="
                  "'ForegroundBalancedSampler', ...)), a longer budget chosen on validation "
-                 '(--iters with --curve-points and --select)')
+                 '(--iters with --curve-points and --select), a decision rule chosen on '
+                 'validation (--calibrate)')
 DENSE_LEVERS = ('class-weighted cross-entropy (class_weight of the decode loss, of '
                 "Mask2Former's loss_cls; weights from `python -m "
                 'rleseg.datasets.label_stats CONFIG`), a Dice term (DiceLoss in the '
@@ -672,6 +673,10 @@ def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
     if row.get('seq_no_run_pct') is not None:
         parts.append(f"{row['seq_no_run_pct']:.0f}% of its generations end before their "
                      'first run (test images whose ground truth holds one)')
+    if row.get('cal_mDice') is not None:
+        parts.append(f"with its decision rule chosen on validation ({row['cal_kind']}, "
+                     f"--calibrate) val mDice {row['cal_val_mDice']:.1f}, test mDice "
+                     f"{row['cal_mDice']:.1f}")
     levers = TOKEN_LEVERS if is_token_row(row) else DENSE_LEVERS
     parts.append(f'levers: {SHARED_LEVERS}, {levers} (docs/rare_foreground.md, '
                  'configs/rare_fg)')

@@ -17,6 +17,7 @@ from mmseg.structures import SegDataSample
 from rleseg.benchmark.calibrate import (EOS_BIAS_GRID, KIND_EOS, KIND_LOGIT,
                                         calibrate_run, search_bias)
 from rleseg.benchmark.records import is_finished
+from rleseg.benchmark.report import collapse_line, flatten
 from rleseg.benchmark.validation import BuiltSplit
 from rleseg.evaluation import PerClassSegMetric
 
@@ -193,3 +194,16 @@ def test_benchmark_flag_records_and_reports_the_calibrated_columns(tmp_path,
     header = markdown.split('\n| model')[1].split('\n')[0]
     assert 'val mDice cal.' in header and 'test mDice cal.' in header
     assert f"logit_bias {json.dumps(calibration['bias'])}" in markdown
+
+
+def test_a_collapse_line_gives_the_calibrated_scores():
+    metrics = dict(mDice=0.0, dataset_Recall_road=0.0)
+    record = dict(name='unet', seed=0, status='done', eval=dict(
+        metrics=metrics, val=dict(metrics=dict(mDice=0.0)), model_type='EncoderDecoder',
+        dataset=dict(label='roads', classes=list(CLASSES), frames_per_item=1),
+        calibration=dict(kind=KIND_LOGIT, bias=[0.0, 1.5], trials=[],
+                         val=dict(mDice=27.3), metrics=dict(mDice=25.2))))
+    line = collapse_line('[roads]', flatten(record))
+    assert 'predicts (almost) only background' in line
+    assert 'decision rule chosen on validation (logit_bias, --calibrate) val mDice 27.3, ' \
+           'test mDice 25.2' in line
