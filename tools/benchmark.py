@@ -21,7 +21,7 @@ from mmengine.config import DictAction
 
 from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
-from rleseg.benchmark.compose import (COST_STEPS, MAX_STEP_RATIO, Budget,
+from rleseg.benchmark.compose import (COMPOSED_SUITES, COST_STEPS, MAX_STEP_RATIO, Budget,
                                       compose_paradigms, dataset_name)
 from rleseg.benchmark.launchers import LocalLauncher
 from rleseg.benchmark.selection import report_selection
@@ -44,6 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--min-ceiling-dice', type=float, default=90.0,
                         help='--dataset: the token ceiling (mDice, %%) the derived '
                         'tokenizer keeps (default 90)')
+    parser.add_argument('--min-ceiling-pq', type=float, default=90.0,
+                        help='--dataset with --suite panoptic-paradigms: the token ceiling '
+                        '(PQ, %%) the derived tokenizer keeps (default 90)')
     parser.add_argument('--max-step-ratio', type=float, default=MAX_STEP_RATIO,
                         help='--dataset: the token model\'s training step may take at '
                         'most R times the slowest dense baseline\'s, both timed here; '
@@ -156,14 +159,17 @@ def main(argv=None) -> int:
     filter_third_party_warnings()
     args = parse_args(argv)
     if args.dataset:
-        title = f'paradigms_{dataset_name(args.dataset)}'
-        suite = None if args.suite == 'paradigms' else args.suite
+        composed_suite = args.suite if args.suite in COMPOSED_SUITES else 'paradigms'
+        title = f"{composed_suite.replace('-', '_')}_{dataset_name(args.dataset)}"
+        suite = None if args.suite == composed_suite else args.suite
+        paradigms, panoptic = COMPOSED_SUITES[composed_suite]
     else:
         title, suite = args.suite or 'custom', args.suite
     work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}'))
     with user_errors(args.debug):
         launcher = build_launcher(args, work_dir)  # refused before any work
-        composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'),
+        composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'), paradigms,
+                                     panoptic=panoptic, min_ceiling_pq=args.min_ceiling_pq,
                                      min_ceiling_dice=args.min_ceiling_dice,
                                      budget=Budget(args.max_step_ratio, args.cost_steps),
                                      stream=sys.stdout) if args.dataset else []

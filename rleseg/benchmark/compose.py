@@ -10,6 +10,17 @@ training masks (:mod:`rleseg.benchmark.derive`) and printed. Its training step i
 within ``max_step_ratio`` times the slowest dense baseline's, both timed on this
 machine (:mod:`rleseg.benchmark.step_cost`) on a batch of the training split.
 
+``--dataset my_dataset.py --suite panoptic-paradigms`` does the same for instances: a
+dataset config whose splits have instance maps (``inst_map_path`` in every dataloader's
+``data_prefix``; see ``configs/_base_/datasets/folder.py``) is made panoptic as
+``configs/_base_/datasets/nuclei_panoptic.py`` makes the nuclei crops
+(``LoadSegAnnotations(with_instances=True)``, ``PackRLESegInputs``, PQ next to the
+per-class metric), then composed with the instance-token model (the model of the
+shipped ``p2s_rle_nuclei_panoptic_tiny.py``; its tokenizer derived from the training
+class and instance maps: subsample factor and L by the panoptic token ceiling PQ, and
+the instance cap), mmdet's Mask R-CNN and Mask2Former instance models, and UNet and
+Mask2Former scored through their connected components (:data:`PANOPTIC_PARADIGMS`).
+
 Each composed config is written to ``<work_dir>/configs/<paradigm>_<dataset>.py`` (a
 plain config file anyone can rerun with ``tools/train.py``) with a top-level
 ``composed_from`` key: the dataset config, the options and ``inputs_sha1``, a hash of
@@ -47,10 +58,18 @@ COST_STEPS = 3
 @dataclass(frozen=True)
 class Paradigm:
     """A model family of the benchmark: its tiny model base and how it takes the
-    dataset's number of classes."""
+    dataset's number of classes.
+
+    Attributes:
+        token: a token model (its tokenizer is derived from the training masks).
+        model_of_config: ``model_base`` is a whole shipped config whose ``model`` is
+            taken (not a ``_base_/models`` file).
+    """
     name: str
     model_base: str
     adapt: Callable[..., None]
+    token: bool = False
+    model_of_config: bool = False
 
 
 def _heads(cfg, num_classes: int) -> None:
@@ -70,13 +89,46 @@ def _p2s(cfg, num_classes: int) -> None:
     cfg.model.tokenizer.num_classes = num_classes
 
 
+def _maskrcnn(cfg, num_classes: int) -> None:
+    """mmdet's Mask R-CNN: the foreground classes (mmdet leaves out the background)."""
+    roi_head = cfg.model.detector.roi_head
+    roi_head.bbox_head.num_classes = roi_head.mask_head.num_classes = num_classes - 1
+
+
+def _mask2former_instance(cfg, num_classes: int) -> None:
+    """mmdet's Mask2Former for instances: the foreground classes in both heads."""
+    things = num_classes - 1
+    detector = cfg.model.detector
+    detector.panoptic_head.num_things_classes = things
+    detector.panoptic_head.loss_cls.class_weight = [1.0] * things + [0.1]
+    detector.panoptic_fusion_head.num_things_classes = things
+
+
 PARADIGMS: Dict[str, Paradigm] = {
     p.name: p for p in (
-        Paradigm('p2s_rle', '_base_/models/p2s_rle_tiny.py', _p2s),
+        Paradigm('p2s_rle', '_base_/models/p2s_rle_tiny.py', _p2s, token=True),
         Paradigm('unet', '_base_/models/unet_tiny.py', _heads),
         Paradigm('deeplabv3plus', '_base_/models/deeplabv3plus_tiny.py', _heads),
         Paradigm('mask2former', '_base_/models/mask2former_tiny.py', _mask2former),
     )
+}
+#: ``--suite panoptic-paradigms``: the instance-token model (the model of the shipped
+#: nuclei panoptic config), mmdet's instance models, and the semantic models of
+#: :data:`PARADIGMS` whose connected components are their instances; in table order.
+PANOPTIC_PARADIGMS: Dict[str, Paradigm] = {
+    p.name: p for p in (
+        Paradigm('p2s_rle_panoptic', 'p2s_rle_nuclei_panoptic_tiny.py', _p2s, token=True,
+                 model_of_config=True),
+        Paradigm('maskrcnn', '_base_/models/maskrcnn_tiny.py', _maskrcnn),
+        Paradigm('mask2former_instance', '_base_/models/mask2former_instance_tiny.py',
+                 _mask2former_instance),
+        PARADIGMS['unet'], PARADIGMS['mask2former'],
+    )
+}
+#: The suites ``--dataset`` composes: name -> (paradigms in table order, panoptic).
+COMPOSED_SUITES: Dict[str, Tuple[Tuple[str, ...], bool]] = {
+    'paradigms': (tuple(PARADIGMS), False),
+    'panoptic-paradigms': (tuple(PANOPTIC_PARADIGMS), True),
 }
 SHARED_BASES = ('_base_/default_runtime.py', '_base_/schedules/schedule_tiny.py')
 
@@ -107,18 +159,79 @@ def _check_dataset_config(path: str):
 
 def _base_config(paradigm: Paradigm, dataset_config: str):
     """The paradigm's model base + the dataset config + runtime and schedule, loaded
-    through mmengine's inheritance (a temporary file listing the four bases)."""
+    through mmengine's inheritance (a temporary file listing the four bases); the model
+    of a whole shipped config is set after loading the other three."""
     import tempfile
 
     from mmengine.config import Config
-    bases = [str(CONFIG_ROOT / paradigm.model_base), osp.abspath(dataset_config)] + [
-        str(CONFIG_ROOT / base) for base in SHARED_BASES]
+    model_base = str(CONFIG_ROOT / paradigm.model_base)
+    bases = ([] if paradigm.model_of_config else [model_base]) + [
+        osp.abspath(dataset_config)] + [str(CONFIG_ROOT / base) for base in SHARED_BASES]
     with tempfile.NamedTemporaryFile('w', suffix='.py', delete=False) as file:
         file.write(f'_base_ = {bases!r}\n')
     try:
-        return Config.fromfile(file.name)
+        cfg = Config.fromfile(file.name)
     finally:
         os.remove(file.name)
+    if paradigm.model_of_config:
+        cfg.model = Config.fromfile(model_base).model
+    return cfg
+
+
+def _inner_dataset(dataset):
+    """The dataset config that reads the files (``data_prefix``) inside wrappers."""
+    while 'data_prefix' not in dataset and dataset.get('dataset') is not None:
+        dataset = dataset.dataset
+    return dataset
+
+
+def _panoptic_step(step: dict) -> dict:
+    """A pipeline step of the panoptic dataset: labels loaded with instances, packed
+    with them."""
+    if step.get('type') == 'LoadSegAnnotations':
+        return dict(step, with_instances=True)
+    if step.get('type') == 'PackSegInputs':
+        return dict(step, type='PackRLESegInputs')
+    return step
+
+
+def make_panoptic(cfg, dataset_config: str) -> None:
+    """Make a dataset config panoptic in place, as nuclei_panoptic.py does: every
+    dataloader loads the instance maps of ``data_prefix['inst_map_path']`` with
+    ``LoadSegAnnotations(with_instances=True)`` and packs them with ``PackRLESegInputs``,
+    and PanopticQualityMetric scores next to the config's own metrics.
+
+    Raises:
+        DatasetConfigError: a dataloader without ``inst_map_path`` or a pipeline that
+            does not load labels with ``LoadSegAnnotations``.
+    """
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(key) is None:
+            continue
+        if 'inst_map_path' not in (_inner_dataset(cfg[key].dataset).get('data_prefix')
+                                   or {}):
+            raise DatasetConfigError(
+                f'--dataset {dataset_config}: {key}.dataset.data_prefix has no '
+                "inst_map_path; panoptic suites need instance maps (add inst_map_path="
+                "'inst_dir/<split>' to its data_prefix; see configs/_base_/datasets/"
+                'folder.py)')
+        dataset = cfg[key].dataset
+        while dataset is not None:
+            if dataset.get('pipeline'):
+                steps = [step.get('type') for step in dataset.pipeline]
+                if 'LoadSegAnnotations' not in steps:
+                    raise DatasetConfigError(
+                        f'--dataset {dataset_config}: the pipeline of {key} loads no '
+                        'labels with LoadSegAnnotations, so it cannot load the instance '
+                        f'maps (its steps: {steps})')
+                dataset.pipeline = [_panoptic_step(step) for step in dataset.pipeline]
+            dataset = dataset.get('dataset')
+    for key in ('val_evaluator', 'test_evaluator'):
+        metrics = cfg.get(key) or []
+        metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+        if not any(m.get('type') == 'PanopticQualityMetric' for m in metrics):
+            metrics.append(dict(type='PanopticQualityMetric'))
+        cfg[key] = metrics
 
 
 def training_dataset(cfg):
@@ -138,19 +251,23 @@ def training_dataset(cfg):
     return dataset
 
 
-def training_masks(dataset, limit: int = DERIVE_SAMPLES) -> List[np.ndarray]:
+def training_masks(dataset, limit: int = DERIVE_SAMPLES, instances: bool = False):
     """Ground-truth class maps of up to ``limit`` items of ``dataset``, as the training
     pipeline delivers them to the model (random augmentation seeded, so the sample is
-    reproducible)."""
+    reproducible): a list of (P, P) int64 maps, or with ``instances`` a pair of lists
+    (class maps, instance-id maps)."""
     random.seed(0)
     np.random.seed(0)
     indices = np.unique(np.linspace(0, len(dataset) - 1, min(limit, len(dataset)))
                         .round().astype(int))
-    masks = []
+    masks, instance_maps = [], []
     for index in indices:
         sample = dataset[int(index)]['data_samples']
         masks.append(sample.gt_sem_seg.data[0].cpu().numpy().astype(np.int64))
-    return masks
+        if instances:
+            instance_maps.append(sample.gt_instance_map.data[0].cpu().numpy()
+                                 .astype(np.int64))
+    return (masks, instance_maps) if instances else masks
 
 
 @dataclass
@@ -212,11 +329,12 @@ def _dense_budget(dense: Dict[str, Any], dataset, budget: Budget,
             f'{slowest} {seconds:.3f} s')
 
 
-def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling_dice: float,
-            budget: Budget, stream: Optional[TextIO]):
-    """Derive the token model's tokenizer on the training masks of ``cfg``, its step
-    kept within the budget."""
-    from .derive import derive_tokenizer
+def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling: float,
+            budget: Budget, stream: Optional[TextIO], panoptic: bool = False):
+    """Derive the token model's tokenizer on the training masks of ``cfg`` (with their
+    instance maps for ``panoptic``: ``min_ceiling`` is then a PQ), its step kept within
+    the budget."""
+    from .derive import derive_panoptic_tokenizer, derive_tokenizer
     from .step_cost import measure_step
     dataset = training_dataset(cfg)
     max_seconds, note = _dense_budget(dense, dataset, budget, stream)
@@ -227,37 +345,47 @@ def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling_dice: floa
         return measure_step(probe, dataset, budget.steps,
                             give_up_s=None if max_seconds is None else 3 * max_seconds)
 
+    common = dict(base=_scheme_fields(cfg.model.tokenizer),
+                  step_cost=step_cost if budget.steps > 0 else None,
+                  max_sec_per_iter=max_seconds, budget_note=note)
+    if panoptic:
+        masks, instances = training_masks(dataset, instances=True)
+        return derive_panoptic_tokenizer(masks, instances, num_classes,
+                                         min_ceiling_pq=min_ceiling, **common)
     return derive_tokenizer(training_masks(dataset), num_classes,
-                            base=_scheme_fields(cfg.model.tokenizer),
-                            min_ceiling_dice=min_ceiling_dice,
-                            step_cost=step_cost if budget.steps > 0 else None,
-                            max_sec_per_iter=max_seconds, budget_note=note)
+                            min_ceiling_dice=min_ceiling, **common)
 
 
 def compose_paradigms(dataset_config: str, out_dir: str,
                       paradigms: Sequence[str] = tuple(PARADIGMS),
                       min_ceiling_dice: float = 90.0, budget: Optional[Budget] = None,
-                      stream: Optional[TextIO] = None) -> List[ModelSpec]:
+                      stream: Optional[TextIO] = None, panoptic: bool = False,
+                      min_ceiling_pq: float = 90.0) -> List[ModelSpec]:
     """Write (or reuse) one composed config per paradigm and return their specs.
 
     Args:
         dataset_config: the user's dataset config file.
         out_dir: folder of the composed configs (``<work_dir>/configs``).
-        paradigms: names of :data:`PARADIGMS`, in table order.
+        paradigms: names of :data:`PARADIGMS` (with ``panoptic``: of
+            :data:`PANOPTIC_PARADIGMS`), in table order.
         min_ceiling_dice: the token ceiling (mDice, %) the derived tokenizer keeps.
         budget: the token model's step budget (default :class:`Budget`).
         stream: where the derived tokenizer, the timed steps and recompositions are
             printed.
+        panoptic: the dataset config is made panoptic (:func:`make_panoptic`) and the
+            token model's tokenizer keeps ``min_ceiling_pq`` (PQ, %) instead.
 
     Raises:
         DatasetConfigError: a missing file, a dataset config without ``num_classes``
-            or dataloaders, an empty training split, masks the derivation cannot use.
+            or dataloaders (or, with ``panoptic``, instance maps), an empty training
+            split, masks the derivation cannot use.
     """
     budget = budget or Budget()
-    unknown = [name for name in paradigms if name not in PARADIGMS]
+    family = PANOPTIC_PARADIGMS if panoptic else PARADIGMS
+    unknown = [name for name in paradigms if name not in family]
     if unknown:
         raise DatasetConfigError(f'unknown paradigm(s) {unknown}; choose from '
-                                 f'{sorted(PARADIGMS)}')
+                                 f'{sorted(family)}')
     dataset = _check_dataset_config(dataset_config)
     num_classes = int(dataset.num_classes)
     name = dataset_name(dataset_config)
@@ -267,30 +395,33 @@ def compose_paradigms(dataset_config: str, out_dir: str,
     def base(key: str):
         """The paradigm's base config on the dataset, built on first use."""
         if key not in bases:
-            bases[key] = _base_config(PARADIGMS[key], dataset_config)
-            PARADIGMS[key].adapt(bases[key], num_classes)
+            bases[key] = _base_config(family[key], dataset_config)
+            if panoptic:
+                make_panoptic(bases[key], dataset_config)
+            family[key].adapt(bases[key], num_classes)
         return bases[key]
 
-    options = dict(min_ceiling_dice=min_ceiling_dice,
-                   max_step_ratio=budget.max_step_ratio, cost_steps=budget.steps)
+    options = dict(max_step_ratio=budget.max_step_ratio, cost_steps=budget.steps,
+                   **(dict(min_ceiling_pq=min_ceiling_pq) if panoptic else
+                      dict(min_ceiling_dice=min_ceiling_dice)))
     specs = []
-    for paradigm in (PARADIGMS[p] for p in paradigms):
+    for paradigm in (family[p] for p in paradigms):
         path = osp.join(out_dir, f'{paradigm.name}_{name}.py')
         cfg = base(paradigm.name)
-        token = paradigm.name == 'p2s_rle'
-        sha1 = _fingerprint(cfg.to_dict(), options if token else {})
+        sha1 = _fingerprint(cfg.to_dict(), options if paradigm.token else {})
         stored = _stored_fingerprint(path) if osp.isfile(path) else None
         if stored != sha1:
             if osp.isfile(path) and stream is not None:
                 stream.write(f'{path}: its inputs changed since it was composed '
                              '(dataset config, model base or options): composing it '
                              'again\n')
-            if token:
+            if paradigm.token:
                 try:
-                    dense = {key: base(key) for key in PARADIGMS
-                             if key != 'p2s_rle'} if budget.applies else {}
-                    derived = _derive(cfg, dense, num_classes, min_ceiling_dice, budget,
-                                      stream)
+                    baselines = {key: base(key) for key, other in family.items()
+                                 if not other.token} if budget.applies else {}
+                    derived = _derive(cfg, baselines, num_classes,
+                                      min_ceiling_pq if panoptic else min_ceiling_dice,
+                                      budget, stream, panoptic)
                 except ValueError as error:
                     raise DatasetConfigError(f'--dataset {dataset_config}: {error}') \
                         from None
@@ -298,7 +429,8 @@ def compose_paradigms(dataset_config: str, out_dir: str,
                 if stream is not None:
                     stream.write(derived.describe() + '\n')
             cfg.composed_from = dict(dataset_config=osp.abspath(dataset_config),
-                                     options=options if token else {}, inputs_sha1=sha1)
+                                     options=options if paradigm.token else {},
+                                     inputs_sha1=sha1)
             cfg.dump(path)
         specs.append(ModelSpec(f'{paradigm.name}_{name}', path))
     return specs

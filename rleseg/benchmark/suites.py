@@ -42,6 +42,15 @@ def _grid(dataset: str, suffix: str = '') -> Tuple[str, ...]:
     return tuple(f'{model}_{dataset}{suffix}' for model in MODELS)
 
 
+#: The models of a panoptic suite: the instance-token model, mmdet's instance models,
+#: the semantic models scored through their connected components.
+PANOPTIC_MODELS = ('p2s_rle', 'maskrcnn', 'mask2former_instance', 'mask2former', 'unet')
+
+
+def _panoptic(dataset: str, models: Sequence[str] = PANOPTIC_MODELS) -> Tuple[str, ...]:
+    return tuple(f'{model}_{dataset}_panoptic_tiny' for model in models)
+
+
 SUITES: Dict[str, Suite] = {
     suite.name: suite
     for suite in (
@@ -56,10 +65,19 @@ SUITES: Dict[str, Suite] = {
         Suite('nuclei', _grid('nuclei', '_tiny'), True,
               'tiny models on the real fluorescence-nuclei crops (data/nuclei; the demo '
               'suite\'s models), CPU; run with --iters and --seeds'),
-        Suite('nuclei-panoptic', ('p2s_rle_nuclei_panoptic_tiny',
-                                  'mask2former_nuclei_panoptic_tiny',
-                                  'unet_nuclei_panoptic_tiny'), True,
-              'PQ on the real nuclei crops: instance tokens vs baselines (components), CPU'),
+        Suite('nuclei-panoptic', _panoptic('nuclei'), True,
+              'PQ on the real nuclei crops: instance tokens vs mmdet\'s instance models '
+              '(Mask R-CNN, Mask2Former) and the semantic models\' connected components, '
+              'CPU; run with --seeds'),
+        Suite('hela-panoptic', _panoptic('hela', ('mask2former', 'unet')), True,
+              'PQ on the real HeLa frames one by one (data/hela_video, per-frame instance '
+              'ids): Mask2Former and UNet scored through their connected components, CPU; '
+              'run with --seeds'),
+        Suite('panoptic-paradigms', (), True,
+              'the instance-token model (tokenizer and instance cap derived from the '
+              'training masks), mmdet\'s instance models and the semantic models\' '
+              'connected components on the instance maps of the dataset config of '
+              '--dataset, scored by PQ, CPU'),
         Suite('roads', _grid('roads', '_tiny'), True,
               'tiny models on the real satellite roads crops (data/roads: thin roads on one '
               'pixel in 30, most crops without road), CPU'),
@@ -199,9 +217,9 @@ def resolve_models(suite: Optional[str] = None,
     if suite is not None:
         if suite not in SUITES:
             raise ConfigError(f'unknown suite {suite!r}; choose from {sorted(SUITES)}')
-        if suite == 'paradigms':
-            raise ConfigError('--suite paradigms composes a dataset config with every '
-                             'paradigm: give it with --dataset my_dataset.py')
+        if not SUITES[suite].configs:
+            raise ConfigError(f'--suite {suite} composes a dataset config with its '
+                              'models: give it with --dataset my_dataset.py')
         names.extend(SUITES[suite].configs)
         demo = SUITES[suite].demo
     names.extend(configs)

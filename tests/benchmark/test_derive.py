@@ -48,16 +48,16 @@ def test_majority_subsampling_and_bilinear_upsampling_raise_the_ceiling():
     assert derived.tokenizer['subsample']['mode'] == 'majority'
     assert derived.tokenizer['upsample'] == 'bilinear'
     at_16 = [c for c in derived.candidates if c.mask_size == 16]
-    assert at_16 and at_16[0].ceiling_mdice == pytest.approx(ceilings[2])
+    assert at_16 and at_16[0].ceiling == pytest.approx(ceilings[2])
 
 
 def test_derivation_keeps_the_ceiling_and_covers_the_lengths():
     masks = _discs(20)
     derived = derive_tokenizer(masks, num_classes=2, min_ceiling_dice=95.0)
     chosen = derived.chosen
-    assert chosen.ceiling_mdice >= 95.0
+    assert chosen.ceiling >= 95.0
     coarser = [c for c in derived.candidates if c.factor > chosen.factor]
-    assert all(c.ceiling_mdice < 95.0 for c in coarser)  # the coarsest that keeps it
+    assert all(c.ceiling < 95.0 for c in coarser)  # the coarsest that keeps it
     tok = derived.tokenizer
     assert tok['mask_size'] * tok['subsample']['factor'] == 64
     assert tok['max_length'] == tok['mask_size'] and tok['max_seq_len'] % 8 == 0
