@@ -42,6 +42,8 @@ LEVERS = {
     'p2s_rle_hela_video_3d_late_tiny': (dict(scheme='3d-lac'), dict(fusion='late')),
     'p2s_rle_hela_video_cell_tce_tiny': ({}, dict(fusion='cell', frame_embed=False,
                                                   time_class_embed=True)),
+    'p2s_rle_hela_video_cell_ltac_tce_tiny': (
+        dict(scheme='ltac'), dict(fusion='cell', frame_embed=False, time_class_embed=True)),
     'p2s_rle_hela_video_static_tiny': (dict(task='static_video'), {}),
     'p2s_rle_hela_video_n1_tiny': (dict(window=1), {}),
     'p2s_rle_hela_video_n2_tiny': (dict(window=2), {}),
