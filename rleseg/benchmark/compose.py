@@ -270,6 +270,14 @@ def training_masks(dataset, limit: int = DERIVE_SAMPLES, instances: bool = False
     return (masks, instance_maps) if instances else masks
 
 
+def most_instances(dataset) -> int:
+    """The most instances (distinct ids > 0) in one instance map of ``dataset``'s items
+    as stored, before any augmentation (``inst_map_path`` of every item)."""
+    from rleseg.datasets.folder import read_instance_map
+    return max(int(np.count_nonzero(np.unique(read_instance_map(
+        dataset.get_data_info(index)['inst_map_path'])))) for index in range(len(dataset)))
+
+
 @dataclass
 class Budget:
     """How the token model's step is kept in check.
@@ -351,7 +359,8 @@ def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling: float,
     if panoptic:
         masks, instances = training_masks(dataset, instances=True)
         return derive_panoptic_tokenizer(masks, instances, num_classes,
-                                         min_ceiling_pq=min_ceiling, **common)
+                                         min_ceiling_pq=min_ceiling,
+                                         most_instances=most_instances(dataset), **common)
     return derive_tokenizer(training_masks(dataset), num_classes,
                             min_ceiling_dice=min_ceiling, **common)
 

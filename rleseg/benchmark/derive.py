@@ -28,8 +28,8 @@ the ground-truth instance tokens decoded, upsampled by block repeat (the panopti
 segmentor's nearest resize) and scored by PQ (IoU > 0.5, mean over the foreground
 classes, the counts of :class:`~rleseg.evaluation.PanopticQualityMetric`). It also
 derives the cap on instances per mask, ``max_instances``: :data:`INSTANCE_CAP_HEADROOM`
-times the most instance groups in one training mask at the chosen S, the rule of the
-shipped nuclei instance config (set only for a tokenizer that takes it).
+times the most instances in one training mask (as stored, when the caller counts them),
+the rule of the shipped nuclei instance config (set only for a tokenizer that takes it).
 
 Everything RLE goes through :mod:`rleseg.tokenizers`; the Dice and PQ through
 :mod:`rleseg.evaluation`.
@@ -253,11 +253,12 @@ def derive_panoptic_tokenizer(masks: Sequence[np.ndarray], instances: Sequence[n
                               step_cost: Optional[Callable[[Dict[str, Any]],
                                                            StepCost]] = None,
                               max_sec_per_iter: Optional[float] = None,
-                              budget_note: str = '') -> DerivedTokenizer:
+                              budget_note: str = '',
+                              most_instances: Optional[int] = None) -> DerivedTokenizer:
     """:func:`derive_tokenizer` for the instance-token model: the ceiling is PQ (%,
     :func:`ceiling_pq`), and ``max_instances`` (:data:`INSTANCE_CAP_HEADROOM` times the
-    most instance groups in one mask at the chosen S) is derived too, set only when the
-    scheme's tokenizer takes it (the :attr:`DerivedTokenizer.notes` say which).
+    most instances in one training mask) is derived too, set only when the scheme's
+    tokenizer takes it (the :attr:`DerivedTokenizer.notes` say which).
 
     Args:
         masks: (P, P) integer class maps at the model's input size.
@@ -267,6 +268,9 @@ def derive_panoptic_tokenizer(masks: Sequence[np.ndarray], instances: Sequence[n
         min_ceiling_pq: the lowest acceptable ceiling PQ (%).
         num_classes, coverage, factors, step_cost, max_sec_per_iter, budget_note: as
             :func:`derive_tokenizer`.
+        most_instances: the most instances in one training instance map as stored
+            (before augmentation, counted by the caller over the whole split); None:
+            the most instance groups in one of ``instances`` at the chosen S.
 
     Raises:
         ValueError: as :func:`derive_tokenizer`, or an instance map missing or of
@@ -282,10 +286,13 @@ def derive_panoptic_tokenizer(masks: Sequence[np.ndarray], instances: Sequence[n
     derived = _derive(masks, instances, num_classes,
                       DEFAULT_PANOPTIC_BASE if base is None else base, min_ceiling_pq,
                       coverage, factors, step_cost, max_sec_per_iter, budget_note)
-    most = derived.chosen.instances_max
+    if most_instances is None:
+        most = derived.chosen.instances_max
+        where = f'one training mask at S = {derived.chosen.mask_size}'
+    else:
+        most, where = most_instances, 'one training instance map'
     cap = INSTANCE_CAP_HEADROOM * max(1, most)
-    why = (f'{INSTANCE_CAP_HEADROOM} x {max(1, most)}; the most instances in one training '
-           f'mask at S = {derived.chosen.mask_size}: {most}')
+    why = f'{INSTANCE_CAP_HEADROOM} x {max(1, most)}; the most instances in {where}: {most}'
     if INSTANCE_CAP in inspect.signature(TOKENIZERS[derived.tokenizer['scheme']]).parameters:
         derived.tokenizer[INSTANCE_CAP] = cap
         derived.notes.append(f'{INSTANCE_CAP} = {cap} ({why})')

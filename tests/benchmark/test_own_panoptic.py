@@ -112,6 +112,9 @@ def test_the_panoptic_ceiling_counts_merged_instances():
     derived = derive_panoptic_tokenizer([mask], [inst], 2, min_ceiling_pq=99.0,
                                         factors=(8, 1))
     assert derived.chosen.mask_size == SIZE and derived.metric == 'PQ'
+    assert derived.tokenizer['max_instances'] == 6            # 2 x the 3 discs
+    assert derived.notes == ['max_instances = 6 (2 x 3; the most instances in one '
+                             'training mask at S = 64: 3)']
     with pytest.raises(ValueError, match='instance map'):
         derive_panoptic_tokenizer([mask], [inst[:32]], 2)
 
@@ -131,7 +134,9 @@ def test_a_folder_with_instances_composes_every_panoptic_paradigm(cells, tmp_pat
     assert float(chosen.split('ceiling PQ')[1].split()[0]) >= 90.0     # the default
     assert all(float(r.split('ceiling PQ')[1].split()[0]) < 90.0
                for r in rows[:rows.index(chosen)])                    # the coarsest
-    assert '  max_instances = 8 (2 x 4; the most instances in one training mask' in lines[-1]
+    # the cap: twice the most instances in one training instance map (4 discs)
+    assert lines[-1] == ('  max_instances = 8 (2 x 4; the most instances in one training '
+                         'instance map: 4)')
     assert [s.name for s in specs] == [f'{p}_cells' for p in PARADIGMS]
     for spec in specs:
         cfg = Config.fromfile(spec.config)

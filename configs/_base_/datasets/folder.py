@@ -10,6 +10,13 @@
 #                                                   0 = none (panoptic models); add
 #                                                   inst_map_path='inst_dir/<split>' below
 #
+# With instance maps, every split's prefix names its folder, e.g.
+#   train_prefix = dict(img_path='img_dir/train', seg_map_path='ann_dir/train',
+#                       inst_map_path='inst_dir/train')
+# and `tools/benchmark.py --dataset <copy> --suite panoptic-paradigms` loads and packs
+# them for every model (as nuclei_panoptic.py does) and scores PQ next to the per-class
+# metric; an instance map must have its image's size.
+#
 # Three splits, no item in two of them: settings (budgets, checkpoints, levers) are chosen
 # on val and test is only reported; tools/train.py, tools/test.py and tools/benchmark.py
 # refuse a config whose splits share items (set allow_split_overlap = True to overrule).
