@@ -105,7 +105,7 @@ def search_bias(score: Callable[[Bias], float], num_classes: int,
 def collect_scores(model, dataloader) -> List[Any]:
     """The model's predictions on every item of ``dataloader`` (one pass): its data
     samples, each with ``seg_logits`` (C, H, W) at the label's size and the ground
-    truth."""
+    truth, all kept in memory (C x H x W floats per item)."""
     was_training = model.training
     model.eval()
     samples = []
