@@ -21,7 +21,7 @@ from rleseg.tokenizers import PanopticPrediction, build_tokenizer
 
 init_default_scope('mmseg')
 INSTANCE_CONFIGS = sorted(glob('configs/p2s_rle_*panoptic*_tiny.py') +
-                          glob('configs/panoptic_ablation/*.py'))
+                          glob('configs/panoptic_ablation/p2s_rle_*.py'))
 
 
 def _tok(**kwargs):
