@@ -44,7 +44,8 @@ def _config_error(message: str) -> Exception:
     return ConfigError(message)
 
 
-def check_logit_bias(bias: Optional[Sequence[float]], num_classes: int) -> Optional[List[float]]:
+def check_logit_bias(bias: Optional[Sequence[float]],
+                     num_classes: int) -> Optional[List[float]]:
     """``bias`` as a list of floats, checked against the number of classes.
 
     Args:
