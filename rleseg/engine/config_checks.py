@@ -100,7 +100,7 @@ def _test_cfg_keys(model_cfg) -> tuple[str, ...] | None:
     if isinstance(cls, type) and issubclass(cls, Pix2SeqSegmentor):
         return tuple(DEFAULT_TEST_CFG)
     if isinstance(cls, type) and issubclass(cls, EncoderDecoder):
-        return MMSEG_TEST_CFG_KEYS
+        return MMSEG_TEST_CFG_KEYS + getattr(cls, 'EXTRA_TEST_CFG_KEYS', ())
     return None
 
 

@@ -118,6 +118,9 @@ class LogitBiasEncoderDecoder(EncoderDecoder):
             has a single (sigmoid) output channel.
     """
 
+    #: ``test_cfg`` keys read besides mmseg's (for rleseg's config check).
+    EXTRA_TEST_CFG_KEYS = ('logit_bias', )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.decode_head.out_channels == 1:

@@ -116,3 +116,15 @@ def test_a_sigmoid_head_is_refused():
     with pytest.raises(ConfigError, match='one output channel per class'):
         MODELS.build(cfg)
     assert isinstance(build(model_cfg(num_classes=2)), LogitBiasEncoderDecoder)
+
+
+def test_the_config_check_reads_logit_bias_only_where_it_is_applied():
+    from mmengine.config import Config
+
+    from rleseg.engine.config_checks import check_test_cfg
+    check_test_cfg(Config(dict(model=model_cfg(logit_bias=[0.0, 1.0, 0.0]))))
+    with pytest.raises(ConfigError) as error:   # plain mmseg would ignore it silently
+        check_test_cfg(Config(dict(model=model_cfg('EncoderDecoder',
+                                                   logit_bias=[0.0, 1.0, 0.0]))))
+    assert one_line_message(error.value).startswith(
+        'model.test_cfg.logit_bias is not read by EncoderDecoder')
