@@ -320,20 +320,22 @@ def _stored_fingerprint(path: str) -> Optional[str]:
 
 
 def _dense_budget(dense: Dict[str, Any], dataset, budget: Budget,
-                  stream: Optional[TextIO]) -> Tuple[Optional[float], str]:
-    """(step budget in seconds, where it comes from) from the dense baselines' steps."""
+                  stream: Optional[TextIO], kind: str = 'dense'
+                  ) -> Tuple[Optional[float], str]:
+    """(step budget in seconds, where it comes from) from the baselines' steps
+    (``kind``: what they are, printed: 'dense', or 'instance and dense')."""
     from .step_cost import measure_step
     if not budget.applies:
         return None, ''
     costs = {name: measure_step(cfg, dataset, budget.steps) for name, cfg in dense.items()}
     if stream is not None:
-        stream.write('dense baselines, one training step on this machine: ' + ', '.join(
+        stream.write(f'{kind} baselines, one training step on this machine: ' + ', '.join(
             f'{name} {cost.sec_per_iter:.3f} s ({cost.peak_mib:.0f} MiB)'
             for name, cost in costs.items()) + '\n')
     slowest = max(costs, key=lambda name: costs[name].sec_per_iter)
     seconds = costs[slowest].sec_per_iter
     return (budget.max_step_ratio * seconds,
-            f'--max-step-ratio {budget.max_step_ratio:g} x the slowest dense baseline, '
+            f'--max-step-ratio {budget.max_step_ratio:g} x the slowest {kind} baseline, '
             f'{slowest} {seconds:.3f} s')
 
 
@@ -345,7 +347,8 @@ def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling: float,
     from .derive import derive_panoptic_tokenizer, derive_tokenizer
     from .step_cost import measure_step
     dataset = training_dataset(cfg)
-    max_seconds, note = _dense_budget(dense, dataset, budget, stream)
+    max_seconds, note = _dense_budget(dense, dataset, budget, stream,
+                                      'instance and dense' if panoptic else 'dense')
 
     def step_cost(tokenizer: dict):
         probe = copy.deepcopy(cfg)

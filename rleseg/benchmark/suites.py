@@ -47,8 +47,8 @@ def _grid(dataset: str, suffix: str = '') -> Tuple[str, ...]:
 PANOPTIC_MODELS = ('p2s_rle', 'maskrcnn', 'mask2former_instance', 'mask2former', 'unet')
 
 
-def _panoptic(dataset: str, models: Sequence[str] = PANOPTIC_MODELS) -> Tuple[str, ...]:
-    return tuple(f'{model}_{dataset}_panoptic_tiny' for model in models)
+def _panoptic(dataset: str) -> Tuple[str, ...]:
+    return tuple(f'{model}_{dataset}_panoptic_tiny' for model in PANOPTIC_MODELS)
 
 
 SUITES: Dict[str, Suite] = {
@@ -69,10 +69,10 @@ SUITES: Dict[str, Suite] = {
               'PQ on the real nuclei crops: instance tokens vs mmdet\'s instance models '
               '(Mask R-CNN, Mask2Former) and the semantic models\' connected components, '
               'CPU; run with --seeds'),
-        Suite('hela-panoptic', _panoptic('hela', ('mask2former', 'unet')), True,
+        Suite('hela-panoptic', _panoptic('hela'), True,
               'PQ on the real HeLa frames one by one (data/hela_video, per-frame instance '
-              'ids): Mask2Former and UNet scored through their connected components, CPU; '
-              'run with --seeds'),
+              'ids): instance tokens vs mmdet\'s instance models (Mask R-CNN, Mask2Former) '
+              'and the semantic models\' connected components, CPU; run with --seeds'),
         Suite('panoptic-paradigms', (), True,
               'the instance-token model (tokenizer and instance cap derived from the '
               'training masks), mmdet\'s instance models and the semantic models\' '

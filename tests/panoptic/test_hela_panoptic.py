@@ -15,6 +15,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
 import rleseg  # noqa: F401  (registers the datasets, transforms and metrics)
+from rleseg.benchmark import resolve_models
 from rleseg.engine import load_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,3 +89,19 @@ def test_hela_panoptic_component_takes_a_step_and_is_scored_for_pq(model):
     # every ground-truth nucleus is a true positive or a false negative
     nuclei = sum(len(np.unique(s.gt_instance_map.data)) - 1 for s in batch['data_samples'])
     assert metrics['TP_nucleus'] + metrics['FN_nucleus'] == nuclei
+
+
+@pytest.mark.parametrize('suite', ['hela-panoptic', 'nuclei-panoptic'])
+def test_panoptic_suites_score_every_model_on_one_split_by_pq(suite):
+    """The token model, the mmdet instance models and the components, all on the same
+    test split, all scored by PQ."""
+    models, demo = resolve_models(suite)
+    assert demo and [m.name.split('_')[0] for m in models] == [
+        'p2s', 'maskrcnn', 'mask2former', 'mask2former', 'unet']
+    splits = set()
+    for model in models:
+        cfg = load_config(model.config)
+        dataset = cfg.test_dataloader.dataset
+        splits.add((dataset.type, dataset.data_root, dataset.data_prefix.img_path))
+        assert 'PanopticQualityMetric' in [m['type'] for m in cfg.test_evaluator]
+    assert len(splits) == 1
