@@ -1,8 +1,10 @@
 # The real HeLa frames one by one (hela.py: the frames of data/hela_video, split by whole
 # columns, 64 x 64, used whole) for panoptic models: class maps plus the per-frame
 # instance ids of inst_dir (LoadSegAnnotations(with_instances=True), packed by
-# PackRLESegInputs), built exactly like nuclei_panoptic.py. Scored by the per-class metric
-# and by PQ / SQ / RQ (IoU > 0.5). Shared by every HeLa panoptic model config.
+# PackRLESegInputs), built exactly like nuclei_panoptic.py: training with flips only (the
+# folder template's pipeline), not hela.py's strong augmentation; a model config may set
+# its own. Scored by the per-class metric and by PQ / SQ / RQ (IoU > 0.5). Shared by every
+# HeLa panoptic model config.
 _base_ = ['./hela.py']
 
 load_instances = dict(type='LoadSegAnnotations', with_instances=True)
