@@ -12,11 +12,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
+from mmseg.registry import MODELS
 
 from rleseg.benchmark import resolve_models
-from rleseg.benchmark.compose import Budget, compose_paradigms
+from rleseg.benchmark.compose import Budget, compose_paradigms, training_dataset
 from rleseg.benchmark.derive import ceiling_pq, derive_panoptic_tokenizer
 from rleseg.engine import apply_train_options, load_config
 from rleseg.tokenizers import build_tokenizer
@@ -156,6 +160,15 @@ def test_a_folder_with_instances_composes_every_panoptic_paradigm(cells, tmp_pat
     assert maskrcnn.bbox_head.num_classes == maskrcnn.mask_head.num_classes == 1
     head = Config.fromfile(specs[2].config).model.detector.panoptic_head
     assert head.num_things_classes == 1 and head.loss_cls.class_weight == [1.0, 0.1]
+    for spec in specs[1:]:                         # every baseline takes a training step
+        cfg = Config.fromfile(spec.config)
+        batch = pseudo_collate([training_dataset(cfg)[i] for i in (0, 1)])
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model)
+        before = [p.detach().clone() for p in model.parameters()]
+        log = model.train_step(batch, OptimWrapper(torch.optim.AdamW(model.parameters())))
+        assert np.isfinite(float(log['loss'])), spec.name
+        assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
     options = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
                'default_hooks.checkpoint.interval': 2, 'default_hooks.logger.interval': 1,
