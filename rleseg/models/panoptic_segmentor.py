@@ -60,6 +60,9 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
         instance_score: how an instance is scored (:data:`INSTANCE_SCORES`): 'class'
             (default) the probability of its class token, 'mean' the mean probability
             of its tokens (runs and class token), each given its prefix.
+        disjoint_instances: True generates under a grammar that keeps instances from
+            overlapping (no run over a cell an earlier group covers; flat starts only:
+            :class:`GroupGrammar` ``disjoint``). Default False.
         **kwargs: :class:`Pix2SeqSegmentor` arguments. ``test_cfg.mode`` must be
             ``'whole'`` (instances are not stitched across patches).
 
@@ -79,7 +82,9 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
     """
 
     def __init__(self, tokenizer: dict, score_thr: float = 0.0,
-                 instance_score: str = 'class', **kwargs) -> None:
+                 instance_score: str = 'class', disjoint_instances: bool = False,
+                 **kwargs) -> None:
+        self.disjoint_instances = bool(disjoint_instances)  # read by build_grammar
         super().__init__(tokenizer=tokenizer, **kwargs)
         if self.test_cfg['mode'] != 'whole':
             raise ValueError(f"Pix2SeqPanopticSegmentor: test_cfg.mode must be 'whole', "
@@ -96,7 +101,7 @@ class Pix2SeqPanopticSegmentor(Pix2SeqSegmentor):
             raise ValueError(f'Pix2SeqPanopticSegmentor: tokenizer scheme '
                              f'{self.tokenizer.scheme!r} is not panoptic; use '
                              f"'instance' or 'classwise'")
-        return GroupGrammar.from_tokenizer(self.tokenizer)
+        return GroupGrammar.from_tokenizer(self.tokenizer, self.disjoint_instances)
 
     def token_probabilities(self, inputs: Tensor, tokens: Tensor) -> Tensor:
         """Model probability of every token given its prefix (one teacher-forced pass).

@@ -203,3 +203,46 @@ def test_instance_config_trains_a_step_and_round_trips(path):
         for g in range(1, len(classes) + 1):   # same partition, same classes
             assert len(np.unique(groups[pred.instances == g])) == 1
             assert (pred.semantic[pred.instances == g] == classes[g - 1]).all()
+
+
+def test_disjoint_grammar_keeps_instances_apart():
+    """With disjoint=True a run may not start on, or run into, a cell an earlier group
+    covers; the ground truth's own sequences (disjoint instances) stay legal."""
+    sem, inst = _three_instances()
+    tok = _tok()
+    grammar = GroupGrammar.from_tokenizer(tok, disjoint=True)
+    enc = tok.encode(sem, inst)
+    assert grammar.accepts(enc.tokens[1:enc.num_tokens])
+    lo_start, lo_length = tok.layout.ranges['start'][0], tok.layout.ranges['length'][0]
+    cls_id = tok.layout.ranges['class'][0]
+    # group 1: cells 2..5 of row 0; then a second group
+    state = grammar.init_state(1, torch.device('cpu'))
+    for token in (lo_start + 2, lo_length + 3, cls_id):
+        grammar.advance(state, torch.tensor([token]))
+    ok = grammar.allowed(state, 4, tok.max_seq_len)[0]
+    starts = ok[lo_start:lo_start + tok.num_pixels].nonzero().flatten().tolist()
+    assert 2 not in starts and 5 not in starts and {0, 1, 6} <= set(starts)
+    grammar.advance(state, torch.tensor([lo_start + 0]))
+    ok = grammar.allowed(state, 5, tok.max_seq_len)[0]
+    lengths = ok[lo_length:lo_length + tok.max_length].nonzero().flatten() + 1
+    assert lengths.tolist() == [1, 2]                   # cells 0, 1 free; 2 is covered
+    free = GroupGrammar.from_tokenizer(tok)
+    state = free.init_state(1, torch.device('cpu'))
+    for token in (lo_start + 2, lo_length + 3, cls_id, lo_start + 0):
+        free.advance(state, torch.tensor([token]))
+    assert free.allowed(state, 5, tok.max_seq_len)[0, lo_length + 3]
+    with pytest.raises(ValueError, match='disjoint'):
+        GroupGrammar.from_tokenizer(_tok(starts='2d'), disjoint=True)
+
+
+def test_disjoint_generation_never_overlaps():
+    _, model = _model_from('configs/p2s_rle_nuclei_panoptic_tiny.py', disjoint_instances=True)
+    tok = model.eval().tokenizer
+    sampling = dict(strategy='sample', temperature=1.0, top_k=0, top_p=1.0)
+    tokens = model.generate_tokens(torch.randn(3, 3, 64, 64), sampling=sampling, seed=1)
+    for row in tokens.numpy():
+        pred, report = tok.decode_panoptic(row)
+        lengths = tok.layout.to_value('length', row[np.isin(
+            row, np.arange(*tok.layout.ranges['length']))])
+        assert report.num_runs > 0 and report.num_dropped_runs == 0
+        assert (pred.instances > 0).sum() == np.sum(lengths)   # no cell painted twice
