@@ -9,7 +9,8 @@
 # * instance_order='raster': groups in the scan order of their first cell;
 # * max_instances: a cap on groups per crop, set by a dataset config from its training
 #   masks (None here: no cap);
-# * L = 128 (longest nuclei training sequence 60 tokens);
+# * L = 128 (longest nuclei training sequence 57 tokens: benchmarks/results/
+#   panoptic_nuclei_2026-12-08/ceiling.py);
 # * instances scored by their class-token probability (instance_score='class').
 # A dataset config on top sets num_classes and, for other image sizes, mask_size / L.
 _base_ = ['./p2s_rle_tiny.py']
