@@ -53,8 +53,9 @@ DERIVED_FIELDS = ('mask_size', 'subsample', 'max_length', 'max_seq_len', 'max_in
 #: Scheme fields used when no base is given (the composed token model passes its
 #: config's tokenizer fields instead: configs/_base_/models/p2s_rle_tiny.py).
 DEFAULT_BASE = dict(scheme='lac', starts='flat', order='row', pad_weight=0.1)
-#: The same for :func:`derive_panoptic_tokenizer` (the instance-wise scheme).
-DEFAULT_PANOPTIC_BASE = dict(scheme='instance', starts='2d', order='row', pad_weight=0.1)
+#: The same for :func:`derive_panoptic_tokenizer` (the instance-wise scheme; the composed
+#: instance-token model passes the fields of configs/p2s_rle_nuclei_panoptic_tiny.py).
+DEFAULT_PANOPTIC_BASE = dict(scheme='instance', starts='flat', order='row', pad_weight=0.1)
 #: The panoptic tokenizer argument of the instance cap, and the cap's multiple of the
 #: most instances in one training mask (room for test masks with more).
 INSTANCE_CAP = 'max_instances'
