@@ -9,7 +9,6 @@ the old 2-D starts with top-left subsampling at S = 32; the longest sequence in 
 """
 import copy
 
-import numpy as np
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
