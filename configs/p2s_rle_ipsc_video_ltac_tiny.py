@@ -1,5 +1,5 @@
-# p2s_rle_ipsc_video_tiny.py with ltac tokens (lac on the time-as-class map: row, col, lac
-# = 3 tokens per run instead of 4; 16 x 80 = 1280 lac ids).
+# p2s_rle_ipsc_video_tiny.py with ltac tokens (lac on the time-as-class map: flat start,
+# lac = 2 tokens per run instead of 3; 16 x 80 = 1280 lac ids).
 _base_ = ['./p2s_rle_ipsc_video_tiny.py']
 
 model = dict(tokenizer=dict(scheme='ltac'))

@@ -4,15 +4,19 @@ import os.path as osp
 from glob import glob
 
 import pytest
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from mmseg.registry import MODELS
+from mmseg.registry import DATASETS, MODELS
 
 import rleseg  # noqa: F401
 from rleseg.engine import apply_train_options, load_config
 
 init_default_scope('mmseg')
 CONFIGS = sorted(glob('configs/p2s_rle_ipsc_video*.py'))
+TINY = [path for path in CONFIGS if path.endswith('_tiny.py')]
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -64,3 +68,27 @@ def test_tiny_video_config_trains_and_scores_every_test_frame(tmp_path, demo_roo
     assert 0.0 <= metrics['aAcc'] <= 100.0 and 'seq_tokens_per_frame' in metrics
     # ground-truth sequences made by the model's preprocessor at the input size
     assert metrics['seq_gt_tokens_per_frame'] > 0 and metrics['seq_gt_truncated_pct'] >= 0
+
+
+@pytest.mark.parametrize('path', TINY, ids=osp.basename)
+def test_tiny_ipsc_video_config_has_the_window_levers_and_trains_a_step(path, demo_root):
+    """The tiny IPSC video configs sit on the video token base (p2s_rle_tiny_video.py;
+    the static one on p2s_rle_tiny.py): flat starts, both pointers, majority / bilinear
+    resampling; one training step on the demo windows changes the decoder and the
+    backbone."""
+    options = {f'{loader}.dataset.dataset.data_root': demo_root
+               for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')}
+    cfg = load_config(path, options)
+    model = MODELS.build(cfg.model)
+    tok = model.tokenizer
+    assert tok.starts == 'flat' and tok.subsample_cfg['mode'] == 'majority'
+    assert tok.upsample_mode == 'bilinear' and cfg.model.coordinate_embed == 'init'
+    assert model.decoder.pointer is not None and model.decoder.length_pointer is not None
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    data = pseudo_collate([dataset[0], dataset[len(dataset) - 1]])
+    before = {k: v.detach().clone() for k, v in model.named_parameters()}
+    log = model.train_step(data, OptimWrapper(torch.optim.AdamW(model.parameters(), lr=1e-3)))
+    assert torch.isfinite(log['loss_ce'])
+    changed = [k for k, v in model.named_parameters() if not torch.equal(v, before[k])]
+    assert any(k.startswith('decoder.') for k in changed)
+    assert any(k.startswith('backbone.') for k in changed)

@@ -3,8 +3,8 @@
 Model, scheme (ltac) and data pipeline are those of
 configs/p2s_rle_ipsc_video_ltac_tiny.py; only the geometry is adapted to a generated
 32 x 32 sequence (windows of 2 frames, masks not subsampled, so the score is not capped
-by quantisation; flat starts, 2 tokens per run) and training is a plain loop over the
-same 3 windows. Frames are scored by the config's VideoFrameMetric at full resolution.
+by quantisation; flat starts, 2 tokens per run; the memory on the feature grid, so the
+pointers are off) and training is a plain loop over the same 3 windows. Frames are scored by the config's VideoFrameMetric at full resolution.
 """
 import copy
 from pathlib import Path
@@ -34,6 +34,8 @@ def _setup(root: str, without_regularisation):
     model_cfg.tokenizer = tokenizer
     model_cfg.data_preprocessor.size = (SIZE, SIZE)
     without_regularisation(model_cfg)
+    # the pointers read the mask-grid memory, which without_regularisation switches off
+    model_cfg.update(coordinate_pointer=False, length_pointer=False)
     # the config's window pipeline without the resize / patch / flip; the model's data
     # preprocessor tokenises the windows
     pipeline = [dict(type='LoadWindowFrames'), dict(type='FormatWindow', layout='channels'),
