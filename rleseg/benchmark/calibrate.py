@@ -17,9 +17,10 @@ the test split once with it. The test split is never read while choosing.
 * Token models (a ``test_cfg`` with ``eos_bias``): each value of :data:`EOS_BIAS_GRID`
   is one generation pass over the validation split.
 
-The all-zero bias is the first candidate and a candidate replaces the best one only
-when its validation mDice is strictly higher, so calibration can only match or improve
-the plain rule on validation (a tie keeps the earlier candidate). The run record keeps
+The model's own rule (its config's bias: 0, or none, unless the config sets one) is the
+first candidate and a candidate replaces the best one only when its validation mDice is
+strictly higher, so calibration can only match or improve the plain rule on validation
+(a tie keeps the earlier candidate). The run record keeps
 the result under ``eval.calibration`` (see :func:`calibrate_run`).
 """
 from __future__ import annotations
@@ -60,10 +61,11 @@ def enable_logit_bias(cfg) -> bool:
 
 def search_bias(score: Callable[[Bias], float], num_classes: int,
                 grid: Sequence[float] = LOGIT_BIAS_GRID, background: int = 0,
-                rounds: int = SEARCH_ROUNDS) -> Tuple[Bias, List[Dict[str, Any]]]:
+                rounds: int = SEARCH_ROUNDS,
+                start: Optional[Sequence[float]] = None) -> Tuple[Bias, List[Dict[str, Any]]]:
     """Coordinate search for the per-class bias that maximises ``score``.
 
-    Starts at all zeros; in each round, every class but ``background`` tries each value
+    Starts at ``start``; in each round, every class but ``background`` tries each value
     of ``grid`` with the other offsets fixed, keeping a value only when it scores
     strictly higher. Stops after ``rounds`` rounds or a round without improvement.
 
@@ -73,12 +75,13 @@ def search_bias(score: Callable[[Bias], float], num_classes: int,
         grid: the offsets tried per class.
         background: the class whose offset stays 0 (only differences matter).
         rounds: at most this many passes over the classes.
+        start: the first candidate, the model's own rule (None: all zeros).
 
     Returns:
         ``(best bias, trials)``: trials are ``dict(bias, score)`` in the order tried,
-        the all-zero bias first.
+        ``start`` first.
     """
-    best: Bias = [0.0] * num_classes
+    best: Bias = [float(v) for v in start] if start is not None else [0.0] * num_classes
     trials = [dict(bias=list(best), score=score(best))]
     seen = {tuple(best)}
     best_score = trials[0]['score']
@@ -131,7 +134,8 @@ def score_stored(samples: Sequence[Any], evaluator, bias: Optional[Bias],
     return evaluator.evaluate(len(samples))
 
 
-def _choose_logit_bias(model, split) -> Tuple[Bias, List[Dict[str, Any]], Dict[str, float]]:
+def _choose_logit_bias(model, split, start: Optional[Bias]
+                       ) -> Tuple[Bias, List[Dict[str, Any]], Dict[str, float]]:
     from rleseg.models.logit_bias import scores_are_probabilities
     samples = collect_scores(model, split.dataloader)
     scores = scores_are_probabilities(model.decode_head)
@@ -141,14 +145,15 @@ def _choose_logit_bias(model, split) -> Tuple[Bias, List[Dict[str, Any]], Dict[s
         metrics[tuple(bias)] = score_stored(samples, split.evaluator, bias, scores)
         return float(metrics[tuple(bias)][SELECT_METRIC])
 
-    best, trials = search_bias(score, model.num_classes)
+    best, trials = search_bias(score, model.num_classes, start=start)
     return best, trials, metrics[tuple(best)]
 
 
-def _choose_eos_bias(model, split) -> Tuple[float, List[Dict[str, Any]], Dict[str, float]]:
+def _choose_eos_bias(model, split, start: float
+                     ) -> Tuple[float, List[Dict[str, Any]], Dict[str, float]]:
     from .curves import evaluate
     best_value, best_metrics, trials = None, None, []
-    for value in EOS_BIAS_GRID:
+    for value in [start] + [v for v in EOS_BIAS_GRID if v != start]:
         model.test_cfg['eos_bias'] = float(value)
         metrics = evaluate(model, *split)
         trials.append(dict(bias=float(value), score=float(metrics[SELECT_METRIC])))
@@ -195,8 +200,10 @@ def calibrate_run(runner, val_split: ValidationSplit) -> Dict[str, Any]:
     key = 'logit_bias' if kind == KIND_LOGIT else 'eos_bias'
     previous = model.test_cfg.get(key)
     try:
-        choose = _choose_logit_bias if kind == KIND_LOGIT else _choose_eos_bias
-        bias, trials, val_metrics = choose(model, split)
+        if kind == KIND_LOGIT:
+            bias, trials, val_metrics = _choose_logit_bias(model, split, model.logit_bias)
+        else:
+            bias, trials, val_metrics = _choose_eos_bias(model, split, float(previous))
         model.test_cfg[key] = bias
         loop = runner.test_loop
         test_metrics = evaluate(model, loop.dataloader, loop.evaluator)

@@ -207,3 +207,18 @@ def test_a_collapse_line_gives_the_calibrated_scores():
     assert 'predicts (almost) only background' in line
     assert 'decision rule chosen on validation (logit_bias, --calibrate) val mDice 27.3, ' \
            'test mDice 25.2' in line
+
+
+def test_the_models_own_rule_is_the_first_candidate():
+    best, trials = search_bias(lambda bias: 1.0, 2, start=[0.0, 0.7])
+    assert best == [0.0, 0.7] and trials[0]['bias'] == [0.0, 0.7]
+    log = []
+    model = StubTokenModel()
+    model.test_cfg['eos_bias'] = -3.0     # a configured value outside the grid
+    runner = SimpleNamespace(model=model, test_loop=SimpleNamespace(
+        dataloader=LoggedLoader('test', [road_batch([4])], log), evaluator=evaluator()))
+    result = calibrate_run(runner, FixedSplit(BuiltSplit(
+        LoggedLoader('val', [road_batch([2])], log), evaluator())))
+    assert [t['bias'] for t in result['trials']] == [-3.0, *EOS_BIAS_GRID]
+    assert result['bias'] == -3.0    # -2 scores the same: a tie keeps the plain rule
+    assert model.test_cfg['eos_bias'] == -3.0
