@@ -41,7 +41,7 @@ def predictions(run_dir: str, split: str, disjoint: bool) -> List[dict]:
     every INSTANCE_SCORES option."""
     record = json.load(open(osp.join(run_dir, 'benchmark_record.json')))
     cfg = load_config(osp.join(run_dir, osp.basename(record['config'])))
-    cfg.model.disjoint_instances = disjoint
+    cfg.model.update(disjoint_instances=disjoint, score_thr=0.0)  # thresholds: below
     model = MODELS.build(cfg.model)
     last = open(osp.join(run_dir, 'last_checkpoint')).read().strip()
     state = load_checkpoint_safely(last, map_location='cpu')['state_dict']
