@@ -246,3 +246,17 @@ def test_disjoint_generation_never_overlaps():
             row, np.arange(*tok.layout.ranges['length']))])
         assert report.num_runs > 0 and report.num_dropped_runs == 0
         assert (pred.instances > 0).sum() == np.sum(lengths)   # no cell painted twice
+
+
+def test_strong_augmentation_moves_the_instance_map_with_the_class_map():
+    """The shipped nuclei config trains with zoom / crop / flips / rotations: every
+    nucleus pixel keeps its instance id and every instance pixel its class."""
+    cfg = load_config('configs/p2s_rle_nuclei_panoptic_tiny.py')
+    types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert 'RandomResize' in types and 'RandomRotFlip' in types
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    for i in range(6):
+        sample = dataset[i]['data_samples']
+        sem = sample.gt_sem_seg.data[0].numpy()
+        inst = sample.gt_instance_map.data[0].numpy()
+        assert inst.max() > 0 and ((sem > 0) == (inst > 0)).all()
