@@ -577,7 +577,9 @@ def _gap_phrase(score: str, row: Dict[str, Any], baselines: List[Dict[str, Any]]
     best = baselines[0]
     gap = best[score] - row[score]
     spread = _spread_phrase(score, row, best, abs(gap))
-    if gap <= 0:
+    if abs(gap) < 0.05:  # equal at the table's one decimal
+        return f" (level with best baseline {best['model']} {best[score]:.1f}{spread})"
+    if gap < 0:
         return f' (ahead of every baseline by {-gap:.1f}{spread})'
     phrase = (f" vs best baseline {best['model']} {best[score]:.1f} ({gap:.1f} points "
               f'behind{spread})')

@@ -151,6 +151,15 @@ def test_panoptic_table_reports_pq_against_the_best_baseline():
             '(20.0 points behind)') in line
 
 
+def test_a_tie_with_the_best_baseline_is_level_not_ahead_by_minus_zero():
+    records = [done_record('p2s_rle_ipsc_panoptic_tiny', 0.0, tokens=True, PQ=0.0),
+               done_record('unet_ipsc_panoptic_tiny', 0.0, PQ=0.0)]
+    line = next(s for s in summary_lines(group_by_dataset(records), False)
+                if 'token model' in s)
+    assert 'test PQ 0.0 (level with best baseline unet_ipsc_panoptic_tiny 0.0)' in line
+    assert 'ahead' not in line and '-0.0' not in line
+
+
 def test_demo_banner_names_the_gpu():
     banner = demo_banner(dict(device='cuda', gpu='NVIDIA H100 80GB HBM3'))
     assert 'on a GPU (NVIDIA H100 80GB HBM3)' in banner and 'CPU' not in banner
