@@ -43,8 +43,8 @@ def predictions(run_dir: str, split: str, disjoint: bool) -> List[dict]:
     cfg = load_config(osp.join(run_dir, osp.basename(record['config'])))
     cfg.model.update(disjoint_instances=disjoint, score_thr=0.0)  # thresholds: below
     model = MODELS.build(cfg.model)
-    last = open(osp.join(run_dir, 'last_checkpoint')).read().strip()
-    state = load_checkpoint_safely(last, map_location='cpu')['state_dict']
+    last = osp.basename(open(osp.join(run_dir, 'last_checkpoint')).read().strip())
+    state = load_checkpoint_safely(osp.join(run_dir, last), map_location='cpu')['state_dict']
     model.load_state_dict(state)
     model.eval()
     dataset_cfg = cfg.test_dataloader.dataset          # the test split's; 'val' swapped in
