@@ -106,8 +106,9 @@ def ground_truth_report(tok, long_tok, windows: List[np.ndarray],
         enc = tok.encode(gt)
         needed.append(tok.count_tokens(gt))
         truncated.append(enc.truncated)
-        for tokenizer, out in ((tok, cut), (long_tok, full)):
-            decoded, _ = tokenizer.decode(tokenizer.encode(gt).tokens)
+        for tokenizer, tokens, out in ((tok, enc.tokens, cut),
+                                       (long_tok, long_tok.encode(gt).tokens, full)):
+            decoded, _ = tokenizer.decode(tokens)
             out.append((tokenizer.upsample_scores(decoded, gt.shape[-2:]).argmax(-3), gt))
         for value in tok.runs(gt).values.tolist():
             classes[value] = classes.get(value, 0) + 1
