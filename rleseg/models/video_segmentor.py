@@ -20,8 +20,9 @@ The coordinate and run-end pointers (``coordinate_pointer`` / ``length_pointer``
 ``memory_size='mask'``) score tokens against the memory cells they name
 (:class:`WindowPointer`): the S x S grid of ``tac`` / ``ltac`` (and of ``2d`` starts)
 reads frame 0's fused cells (middle fusion), the fused cells (cell fusion) or each cell
-averaged over the N frames (late fusion); flat starts over the N*S*S cells of ``3d-*`` read cell (t, y, x) of
-frame t (late fusion) or the fused cell (y, x) for every t (middle fusion).
+averaged over the N frames (late fusion); flat starts over the N*S*S cells of ``3d-*``
+read cell (t, y, x) of frame t (late fusion) or the fused cell (y, x) for every t
+(middle and cell fusion).
 
 Inputs are the window's frames stacked along channels, (B, N*C, H, W) (frame t is
 channels t*C .. t*C+C-1), as ``FormatWindow(layout='channels')`` + ``PackSegInputs``

@@ -4,7 +4,8 @@ Model, scheme (ltac) and data pipeline are those of
 configs/p2s_rle_ipsc_video_ltac_tiny.py; only the geometry is adapted to a generated
 32 x 32 sequence (windows of 2 frames, masks not subsampled, so the score is not capped
 by quantisation; flat starts, 2 tokens per run; the memory on the feature grid, so the
-pointers are off) and training is a plain loop over the same 3 windows. Frames are scored by the config's VideoFrameMetric at full resolution.
+pointers are off) and training is a plain loop over the same 3 windows. Frames are
+scored by the config's VideoFrameMetric at full resolution.
 """
 import copy
 from pathlib import Path
