@@ -5,10 +5,12 @@ and upsampled back (block repeat), scored by the PQ rules of PanopticQualityMetr
 
 Rows: the nuclei crops and the HeLa frames (their panoptic dataset configs), the mask grid
 S = 16 (x4) and S = 32 (x2), majority subsampling with flat starts (the instance base) and
-the old 2-D starts with top-left subsampling at S = 32; the longest sequence in tokens.
+the old 2-D starts with top-left subsampling at S = 32; the longest sequence in tokens
+and the most instances in one image.
 """
 import copy
 
+import numpy as np
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
@@ -44,6 +46,7 @@ def main() -> None:
                 tok = build_tokenizer(dict(scheme='instance', num_classes=2,
                                            max_seq_len=4096, **options))
                 counts, lengths = 0, []
+                most = max(len(np.unique(inst[inst > 0])) for _, inst in items)
                 for sem, inst in items:
                     enc = tok.encode(sem, inst)
                     pred, _ = tok.decode_panoptic(enc.tokens)
@@ -52,8 +55,9 @@ def main() -> None:
                                                       tok.upsample(pred.instances), sem,
                                                       inst, 2)
                 pq = 100 * pq_from_counts(counts)[0]['PQ'][1]
-                print(f'{name} {split} ({len(items)} images) {label}: ceiling PQ {pq:.1f}, '
-                      f'longest sequence {max(lengths)} tokens')
+                print(f'{name} {split} ({len(items)} images, at most {most} instances in '
+                      f'one) {label}: ceiling PQ {pq:.1f}, longest sequence {max(lengths)} '
+                      'tokens')
 
 
 if __name__ == '__main__':
