@@ -146,15 +146,19 @@ SUITES: Dict[str, Suite] = {
         Suite('video-window', ('p2s_rle_ipsc_video_n1', 'p2s_rle_ipsc_video_n2',
                                'p2s_rle_ipsc_video_n4', 'p2s_rle_ipsc_video'), False,
               'window length N = 1, 2, 4, 8 on IPSC (GPU)'),
-        Suite('hela-video', ('p2s_rle_hela_video_tiny', 'p2s_rle_hela_video_ltac_tiny',
-                             'p2s_rle_hela_video_3d_tiny', 'p2s_rle_hela_video_late_tiny',
+        Suite('hela-video', ('p2s_rle_hela_video_tiny', 'p2s_rle_hela_video_cell_tiny',
+                             'p2s_rle_hela_video_middle_tiny', 'p2s_rle_hela_video_ltac_tiny',
+                             'p2s_rle_hela_video_late_tiny', 'p2s_rle_hela_video_3d_tiny',
+                             'p2s_rle_hela_video_3d_late_tiny',
                              'p2s_rle_hela_video_static_tiny', 'p2s_rle_hela_video_n1_tiny',
                              'p2s_rle_hela_video_n2_tiny', 'p2s_rle_hela_video_n8_tiny')
               + _grid('hela', '_tiny'), True,
-              'real HeLa time-lapse (data/hela_video): video token models (tac / ltac / '
-              '3d-lac, middle / late fusion, static, N = 1, 2, 4, 8) vs the per-frame models '
-              'on the same test frames, CPU; run with --seeds'),
-        Suite('video-ablation', ('p2s_rle_hela_video_tiny',) + tuple(
+              'real HeLa time-lapse (data/hela_video): video token models (ltac / tac / '
+              '3d-lac, cell / middle / late fusion, static, N = 1, 2, 4, 8) vs the '
+              'per-frame models on the same test frames, CPU; run with --seeds'),
+        Suite('video-ablation', ('p2s_rle_hela_video_tiny',
+                                 'p2s_rle_hela_video_cell_ltac_tce_tiny',
+                                 'p2s_rle_hela_video_middle_tiny') + tuple(
             f'video_ablation/p2s_rle_hela_video_{lever}_tiny'
             for lever in ('nopointer', 'starts2d', '2d', 'nearest', 'flips', 'noframe')),
               True,
@@ -162,8 +166,10 @@ SUITES: Dict[str, Suite] = {
               'off each from p2s_rle_hela_video_tiny: nopointer = no coordinate / run-end '
               'pointer, starts2d = + (row, column) starts, 2d = + top-left / block-repeat '
               'resampling and no coordinate code (p2s_rle_tiny_2d.py), nearest = that '
-              'resampling alone, flips = flips instead of the strong augmentation, noframe '
-              '= no frame embeddings), CPU; run with --seeds'),
+              'resampling alone, flips = flips instead of the strong augmentation; '
+              'cell_ltac_tce = + time-class embeddings; middle = tac with middle fusion, '
+              'the first default, and noframe = it without frame embeddings), CPU; run '
+              'with --seeds'),
         Suite('panoptic-demo', ('p2s_rle_ipsc_panoptic_tiny', 'mask2former_ipsc_panoptic_tiny',
                                 'unet_ipsc_panoptic_tiny'), True,
               'PQ of the instance-token model vs baselines (connected components), CPU'),

@@ -31,33 +31,37 @@ CONFIGS = sorted(glob('configs/p2s_rle_hela_video*_tiny.py')
 FRAMES, SIZE = 8, 64
 NO_POINTER = dict(coordinate_pointer=False, length_pointer=False)
 #: What each config switches relative to MAIN: (tokenizer, model) settings it must have.
+#: The shipped default (MAIN): ltac tokens with cell fusion, on the video base.
+DEFAULT_TOKENS, DEFAULT_MODEL = dict(scheme='ltac'), dict(fusion='cell', frame_embed=False)
+#: The first default (tac, middle fusion) and the variants built on it.
+MIDDLE_MODEL = dict(fusion='middle', frame_embed=True)
 LEVERS = {
-    'p2s_rle_hela_video_tiny': ({}, {}),
-    'p2s_rle_hela_video_ltac_tiny': (dict(scheme='ltac'), {}),
-    'p2s_rle_hela_video_3d_tiny': (dict(scheme='3d-lac'), {}),
+    'p2s_rle_hela_video_tiny': (DEFAULT_TOKENS, DEFAULT_MODEL),
+    'p2s_rle_hela_video_middle_tiny': ({}, MIDDLE_MODEL),
+    'p2s_rle_hela_video_ltac_tiny': (dict(scheme='ltac'), MIDDLE_MODEL),
+    'p2s_rle_hela_video_3d_tiny': (dict(scheme='3d-lac'), MIDDLE_MODEL),
     'p2s_rle_hela_video_late_tiny': ({}, dict(fusion='late')),
-    'p2s_rle_hela_video_cell_tiny': ({}, dict(fusion='cell', frame_embed=False)),
-    'p2s_rle_hela_video_cell_ltac_tiny': (dict(scheme='ltac'),
-                                          dict(fusion='cell', frame_embed=False)),
+    'p2s_rle_hela_video_cell_tiny': ({}, DEFAULT_MODEL),
     'p2s_rle_hela_video_3d_late_tiny': (dict(scheme='3d-lac'), dict(fusion='late')),
-    'p2s_rle_hela_video_cell_tce_tiny': ({}, dict(fusion='cell', frame_embed=False,
-                                                  time_class_embed=True)),
+    'p2s_rle_hela_video_cell_tce_tiny': ({}, dict(DEFAULT_MODEL, time_class_embed=True)),
     'p2s_rle_hela_video_cell_ltac_tce_tiny': (
-        dict(scheme='ltac'), dict(fusion='cell', frame_embed=False, time_class_embed=True)),
-    'p2s_rle_hela_video_static_tiny': (dict(task='static_video'), {}),
-    'p2s_rle_hela_video_n1_tiny': (dict(window=1), {}),
-    'p2s_rle_hela_video_n2_tiny': (dict(window=2), {}),
-    'p2s_rle_hela_video_n8_tiny': (dict(window=8, max_seq_len=336), {}),
-    'p2s_rle_hela_video_nopointer_tiny': ({}, NO_POINTER),
-    'p2s_rle_hela_video_starts2d_tiny': (dict(starts='2d', max_seq_len=272), NO_POINTER),
+        DEFAULT_TOKENS, dict(DEFAULT_MODEL, time_class_embed=True)),
+    'p2s_rle_hela_video_static_tiny': (dict(DEFAULT_TOKENS, task='static_video'), {}),
+    'p2s_rle_hela_video_n1_tiny': (dict(DEFAULT_TOKENS, window=1), DEFAULT_MODEL),
+    'p2s_rle_hela_video_n2_tiny': (dict(DEFAULT_TOKENS, window=2), DEFAULT_MODEL),
+    'p2s_rle_hela_video_n8_tiny': (dict(DEFAULT_TOKENS, window=8), DEFAULT_MODEL),
+    'p2s_rle_hela_video_nopointer_tiny': (DEFAULT_TOKENS, dict(DEFAULT_MODEL, **NO_POINTER)),
+    'p2s_rle_hela_video_starts2d_tiny': (dict(DEFAULT_TOKENS, starts='2d'),
+                                         dict(DEFAULT_MODEL, **NO_POINTER)),
     'p2s_rle_hela_video_2d_tiny': (
-        dict(starts='2d', max_seq_len=272, subsample=dict(factor=4, mode='nearest'),
+        dict(DEFAULT_TOKENS, starts='2d', subsample=dict(factor=4, mode='nearest'),
              upsample='nearest'),
-        dict(NO_POINTER, coordinate_embed=None)),
+        dict(DEFAULT_MODEL, coordinate_embed=None, **NO_POINTER)),
     'p2s_rle_hela_video_nearest_tiny': (
-        dict(subsample=dict(factor=4, mode='nearest'), upsample='nearest'), {}),
-    'p2s_rle_hela_video_flips_tiny': ({}, {}),
-    'p2s_rle_hela_video_noframe_tiny': ({}, dict(frame_embed=False)),
+        dict(DEFAULT_TOKENS, subsample=dict(factor=4, mode='nearest'), upsample='nearest'),
+        DEFAULT_MODEL),
+    'p2s_rle_hela_video_flips_tiny': (DEFAULT_TOKENS, DEFAULT_MODEL),
+    'p2s_rle_hela_video_noframe_tiny': ({}, dict(fusion='middle', frame_embed=False)),
 }
 #: The settings every window lever config starts from (p2s_rle_tiny_video.py).
 LEVERS_ON = dict(scheme='tac', window=4, starts='flat', max_seq_len=256,
@@ -291,9 +295,11 @@ def test_suites_resolve_every_config(suite):
         assert {'unet_hela_tiny', 'deeplabv3plus_hela_tiny', 'mask2former_hela_tiny',
                 'p2s_rle_hela_tiny'} <= names
     else:
+        rows = [MAIN, 'configs/p2s_rle_hela_video_cell_ltac_tce_tiny.py',
+                'configs/p2s_rle_hela_video_middle_tiny.py']
         assert {m.config for m in models} == {osp.abspath(c) for c in CONFIGS
                                               if 'video_ablation' in c} | {
-            osp.abspath(MAIN)}
+            osp.abspath(c) for c in rows}
 
 
 @pytest.fixture(scope='module')
@@ -308,10 +314,11 @@ def hela_train_frames(tmp_path_factory) -> list:
 
 
 #: Shipped window configs and the share of HeLa training windows longer than their L.
-TRUNCATION = {'p2s_rle_hela_video_tiny': 0.0, 'p2s_rle_hela_video_ltac_tiny': 0.0,
-              'p2s_rle_hela_video_3d_tiny': 0.0, 'p2s_rle_hela_video_n8_tiny': 1 / 585,
-              'video_ablation/p2s_rle_hela_video_starts2d_tiny': 5 / 765,
-              'video_ablation/p2s_rle_hela_video_2d_tiny': 5 / 765}
+TRUNCATION = {'p2s_rle_hela_video_tiny': 0.0, 'p2s_rle_hela_video_middle_tiny': 0.0,
+              'p2s_rle_hela_video_ltac_tiny': 0.0, 'p2s_rle_hela_video_3d_tiny': 0.0,
+              'p2s_rle_hela_video_n8_tiny': 0.0,
+              'video_ablation/p2s_rle_hela_video_starts2d_tiny': 0.0,
+              'video_ablation/p2s_rle_hela_video_2d_tiny': 0.0}
 
 
 @pytest.mark.parametrize('name', sorted(TRUNCATION))
