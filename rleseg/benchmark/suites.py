@@ -73,6 +73,17 @@ SUITES: Dict[str, Suite] = {
               'PQ on the real HeLa frames one by one (data/hela_video, per-frame instance '
               'ids): instance tokens vs mmdet\'s instance models (Mask R-CNN, Mask2Former) '
               'and the semantic models\' connected components, CPU; run with --seeds'),
+        Suite('panoptic-ablation', ('p2s_rle_nuclei_panoptic_tiny',) + tuple(
+            f'panoptic_ablation/{name}_tiny' for name in (
+                'p2s_rle_nuclei_panoptic_flips', 'p2s_rle_nuclei_panoptic_2d',
+                'p2s_rle_nuclei_panoptic_order_size', 'p2s_rle_nuclei_panoptic_order_id',
+                'unet_nuclei_panoptic_aug')), True,
+              'the instance-token levers on the real nuclei crops (configs/panoptic_ablation, '
+              'one change each from p2s_rle_nuclei_panoptic_tiny: flips = flips instead '
+              'of the strong augmentation, 2d = (row, column) starts, no pointers, '
+              'top-left resampling, order_size / order_id = instances largest first / by '
+              'id instead of raster order) and UNet components with the same '
+              'augmentation as the reference, CPU; run with --seeds'),
         Suite('panoptic-paradigms', (), True,
               'the instance-token model (tokenizer and instance cap derived from the '
               'training masks), mmdet\'s instance models and the semantic models\' '

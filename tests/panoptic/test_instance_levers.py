@@ -14,6 +14,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
 import rleseg  # noqa: F401
+from rleseg.benchmark.suites import resolve_models
 from rleseg.engine import load_config
 from rleseg.models.panoptic_grammar import GroupGrammar
 from rleseg.models.panoptic_segmentor import instance_scores
@@ -260,3 +261,11 @@ def test_strong_augmentation_moves_the_instance_map_with_the_class_map():
         sem = sample.gt_sem_seg.data[0].numpy()
         inst = sample.gt_instance_map.data[0].numpy()
         assert inst.max() > 0 and ((sem > 0) == (inst > 0)).all()
+
+
+def test_panoptic_ablation_suite_runs_every_ablation_config_and_the_shipped_model():
+    models, demo = resolve_models('panoptic-ablation')
+    assert demo
+    configs = {m.config for m in models}
+    assert configs == {osp.abspath(p) for p in glob('configs/panoptic_ablation/*.py')} | {
+        osp.abspath('configs/p2s_rle_nuclei_panoptic_tiny.py')}
