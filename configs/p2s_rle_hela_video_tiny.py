@@ -12,7 +12,8 @@
 # (now p2s_rle_hela_video_middle_tiny.py); benchmarks/results/hela_video_2026-12-08/.
 # Variants: *_middle_tiny (tac, middle), *_ltac_tiny (ltac, middle), *_cell_tiny (tac,
 # cell), *_late_tiny, *_3d_tiny, *_3d_late_tiny, *_static_tiny, *_n1/_n2/_n8_tiny; one
-# lever off each: configs/video_ablation/.
+# lever off each: configs/video_ablation/. Each variant inherits this file and sets all
+# it changes (so no chain is deeper than four configs).
 _base_ = ['./_base_/models/p2s_rle_tiny_video.py', './_base_/datasets/hela_video.py',
           './_base_/default_runtime.py', './_base_/schedules/schedule_tiny_1500.py']
 model = dict(fusion='cell',

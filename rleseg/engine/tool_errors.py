@@ -20,6 +20,7 @@ from typing import Iterator, Optional
 
 from rleseg.datasets.errors import DataError
 from rleseg.models.hooks import VocabLayoutError
+from rleseg.models.logit_bias import LogitBiasError
 
 from .checkpoint import CheckpointError
 from .guards import NonFiniteLossError
@@ -39,7 +40,7 @@ class ConfigError(ValueError):
 #: Exception types reported in one line.
 USER_ERRORS: tuple[type[BaseException], ...] = (
     DataError, CheckpointError, ConfigError, NonFiniteLossError, FileNotFoundError,
-    VocabLayoutError)
+    VocabLayoutError, LogitBiasError)
 
 # mmengine's build_from_cfg re-raises as "class `IPSCDataset` in rleseg/datasets/ipsc.py: ..."
 _BUILD_PREFIX = re.compile(r'class `\w+` in [\w/.\\-]+\.py: ')

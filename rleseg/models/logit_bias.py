@@ -38,10 +38,9 @@ from torch import Tensor
 BIAS_KEY = 'model.test_cfg.logit_bias'
 
 
-def _config_error(message: str) -> Exception:
-    # imported here: rleseg.engine imports rleseg.models
-    from rleseg.engine.tool_errors import ConfigError
-    return ConfigError(message)
+class LogitBiasError(ValueError):
+    """``model.test_cfg.logit_bias`` is invalid (the message names the key; the tools
+    print it in one line)."""
 
 
 def check_logit_bias(bias: Optional[Sequence[float]],
@@ -56,23 +55,23 @@ def check_logit_bias(bias: Optional[Sequence[float]],
         The offsets as floats, or None for None.
 
     Raises:
-        ConfigError: not a list of ``num_classes`` finite numbers (one line naming the
+        LogitBiasError: not a list of ``num_classes`` finite numbers (one line naming the
             key).
     """
     if bias is None:
         return None
     if isinstance(bias, (str, bytes)) or not isinstance(bias, Sequence):
-        raise _config_error(f'{BIAS_KEY} must be a list of {num_classes} numbers (one per '
-                          f'class), got {bias!r}')
+        raise LogitBiasError(f'{BIAS_KEY} must be a list of {num_classes} numbers (one per '
+                             f'class), got {bias!r}')
     if len(bias) != num_classes:
-        raise _config_error(f'{BIAS_KEY} has {len(bias)} values for {num_classes} classes: '
-                          f'give one offset per class, got {list(bias)}')
+        raise LogitBiasError(f'{BIAS_KEY} has {len(bias)} values for {num_classes} '
+                             f'classes: give one offset per class, got {list(bias)}')
     try:
         values = [float(value) for value in bias]
     except (TypeError, ValueError):
-        raise _config_error(f'{BIAS_KEY} must hold numbers, got {list(bias)}') from None
+        raise LogitBiasError(f'{BIAS_KEY} must hold numbers, got {list(bias)}') from None
     if not all(math.isfinite(value) for value in values):
-        raise _config_error(f'{BIAS_KEY} must hold finite numbers, got {values}')
+        raise LogitBiasError(f'{BIAS_KEY} must hold finite numbers, got {values}')
     return values
 
 
@@ -114,7 +113,7 @@ class LogitBiasEncoderDecoder(EncoderDecoder):
     is mmseg's; without ``logit_bias`` (or with None) predictions are identical.
 
     Raises:
-        ConfigError: ``test_cfg.logit_bias`` is not one number per class, or the head
+        LogitBiasError: ``test_cfg.logit_bias`` is not one number per class, or the head
             has a single (sigmoid) output channel.
     """
 
@@ -124,9 +123,9 @@ class LogitBiasEncoderDecoder(EncoderDecoder):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.decode_head.out_channels == 1:
-            raise _config_error(f'{BIAS_KEY}: LogitBiasEncoderDecoder needs one output '
-                              'channel per class; this decode head has one (sigmoid) '
-                              'channel')
+            raise LogitBiasError(f'{BIAS_KEY}: LogitBiasEncoderDecoder needs one output '
+                                 'channel per class; this decode head has one '
+                                 '(sigmoid) channel')
         self.check_bias()
 
     @property

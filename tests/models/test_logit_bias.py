@@ -10,8 +10,8 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 
 from rleseg.engine.tool_errors import ConfigError, one_line_message
-from rleseg.models.logit_bias import (LogitBiasEncoderDecoder, apply_logit_bias,
-                                      check_logit_bias)
+from rleseg.models.logit_bias import (LogitBiasEncoderDecoder, LogitBiasError,
+                                      apply_logit_bias, check_logit_bias)
 
 from p2s_helpers import TINY_BACKBONE, TINY_PREPROCESSOR, make_batch
 
@@ -93,7 +93,7 @@ def test_no_bias_predicts_as_mmseg_and_loads_its_state_dict():
     ([0.0, float('inf'), 1.0], 'finite'),
 ])
 def test_bad_bias_is_one_line_naming_the_key(bias, words):
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(LogitBiasError) as error:
         check_logit_bias(bias, 3)
     message = one_line_message(error.value)
     assert '\n' not in message and 'model.test_cfg.logit_bias' in message
@@ -101,11 +101,11 @@ def test_bad_bias_is_one_line_naming_the_key(bias, words):
 
 
 def test_wrong_length_in_the_config_is_refused_when_built_and_at_predict():
-    with pytest.raises(ConfigError, match=r'logit_bias has 2 values for 3 classes'):
+    with pytest.raises(LogitBiasError, match=r'logit_bias has 2 values for 3 classes'):
         MODELS.build(model_cfg(logit_bias=[0.0, 1.0]))
     model = build(model_cfg())
     model.test_cfg['logit_bias'] = [1.0]
-    with pytest.raises(ConfigError, match=r'has 1 values for 3 classes'):
+    with pytest.raises(LogitBiasError, match=r'has 1 values for 3 classes'):
         model.postprocess_result(torch.zeros(1, 3, 2, 2))
 
 
@@ -113,7 +113,7 @@ def test_a_sigmoid_head_is_refused():
     cfg = model_cfg(num_classes=2)
     cfg['decode_head'].update(out_channels=1, threshold=0.5,
                               loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
-    with pytest.raises(ConfigError, match='one output channel per class'):
+    with pytest.raises(LogitBiasError, match='one output channel per class'):
         MODELS.build(cfg)
     assert isinstance(build(model_cfg(num_classes=2)), LogitBiasEncoderDecoder)
 
