@@ -1,7 +1,7 @@
 """Measurement helpers, the progress display and the deformable-attention fallback."""
 import io
+import mmap
 
-import numpy as np
 import torch
 from mmcv.ops import multi_scale_deform_attn
 from mmengine.config import Config
@@ -19,9 +19,12 @@ def test_peak_memory_sees_a_large_allocation_and_resets():
     memory = PeakMemory()
     memory.start()
     base = memory.peak_mib()
-    block = np.ones(40 * 2**20 // 8)  # 40 MiB, touched
+    # 40 MiB of fresh anonymous pages, every one written: resident whatever the
+    # allocator did before (a malloc'd block may reuse pages that are resident already)
+    block = mmap.mmap(-1, 40 * 2**20)
+    block.write(b'\x01' * len(block))
     assert memory.peak_mib() >= base + 30
-    del block
+    block.close()
     memory.start()
     assert memory.kind == 'rss_peak' and memory.peak_mib() < base + 30
 
