@@ -5,15 +5,7 @@
 # benchmarks/results/instance_baselines_2026-12-08); 1,500 did not fit three seeds on
 # the shared 2-core CPU (1-1.8 s an iteration).
 _base_ = ['./_base_/models/maskrcnn_tiny.py', './_base_/datasets/nuclei_panoptic.py',
-          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny.py']
+          './_base_/default_runtime.py', './_base_/schedules/schedule_tiny_800.py']
 model = dict(detector=dict(roi_head=dict(
     bbox_head=dict(num_classes=_base_.num_classes - 1),
     mask_head=dict(num_classes=_base_.num_classes - 1))))
-# 800 iterations: the tiny schedule scaled to 800 as `tools/benchmark.py --iters 800` scales
-# it (warm-up over the first tenth, then poly decay).
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=80),
-    dict(type='PolyLR', eta_min=1e-5, power=1.0, by_epoch=False, begin=80, end=800),
-]
-train_cfg = dict(max_iters=800, val_interval=800)
-default_hooks = dict(checkpoint=dict(interval=800))
