@@ -6,27 +6,11 @@
 # panoptic output, mmseg's data preprocessor and pipeline). The experiment config sets
 # num_things_classes (foreground classes; mmdet leaves out the background) in the head
 # and the fusion head, and loss_cls.class_weight = [1.0] * num_things_classes + [0.1].
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size_divisor=32,
-    test_cfg=dict(size_divisor=32))
+_base_ = ['./detector_tiny.py']
 dims = 64
 model = dict(
-    type='DetectorSegmentor',
-    data_preprocessor=data_preprocessor,
-    score_thr=0.5,
     detector=dict(
         type='mmdet.Mask2Former',
-        backbone=dict(
-            type='ResNet', depth=18, base_channels=16, stem_channels=16, num_stages=4,
-            out_indices=(0, 1, 2, 3), frozen_stages=-1,
-            norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
-            style='pytorch', init_cfg=None),
         panoptic_head=dict(
             type='Mask2FormerHead',
             in_channels=[16, 32, 64, 128],

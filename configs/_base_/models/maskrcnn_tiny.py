@@ -10,27 +10,11 @@
 #   * 64-channel RoI heads, fewer proposals and sampled RoIs (at most 7 nuclei a crop).
 # The experiment config sets detector.roi_head.{bbox_head,mask_head}.num_classes to the
 # number of foreground classes (mmdet leaves out the background).
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size_divisor=32,
-    test_cfg=dict(size_divisor=32))
+_base_ = ['./detector_tiny.py']
 channels = 64
 model = dict(
-    type='DetectorSegmentor',
-    data_preprocessor=data_preprocessor,
-    score_thr=0.5,
     detector=dict(
         type='mmdet.MaskRCNN',
-        backbone=dict(
-            type='ResNet', depth=18, base_channels=16, stem_channels=16, num_stages=4,
-            out_indices=(0, 1, 2, 3), frozen_stages=-1,
-            norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
-            style='pytorch', init_cfg=None),
         neck=dict(type='FPN', in_channels=[16, 32, 64, 128], out_channels=channels,
                   num_outs=4),
         rpn_head=dict(
