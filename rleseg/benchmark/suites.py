@@ -181,9 +181,12 @@ SUITES: Dict[str, Suite] = {
               'cell_ltac_tce = + time-class embeddings; middle = tac with middle fusion, '
               'the first default, and noframe = it without frame embeddings), CPU; run '
               'with --seeds'),
-        Suite('panoptic-demo', ('p2s_rle_ipsc_panoptic_tiny', 'mask2former_ipsc_panoptic_tiny',
-                                'unet_ipsc_panoptic_tiny'), True,
-              'PQ of the instance-token model vs baselines (connected components), CPU'),
+        Suite('panoptic-demo', ('p2s_rle_ipsc_panoptic_tiny', 'maskrcnn_ipsc_panoptic_tiny',
+                                'mask2former_instance_ipsc_panoptic_tiny',
+                                'mask2former_ipsc_panoptic_tiny', 'unet_ipsc_panoptic_tiny'),
+              True,
+              'PQ of the instance-token model vs mmdet\'s Mask R-CNN and Mask2Former '
+              '(instances) and the semantic models\' connected components, CPU'),
         Suite('panoptic', ('p2s_rle_ipsc_panoptic', 'mask2former_ipsc_panoptic'), False,
               'PQ on IPSC (GPU)'),
     )
