@@ -3,9 +3,10 @@
 Candidates are the models of a benchmark table (levers, configs) as trained and,
 where learning curves were scored on the validation split with their checkpoints
 kept (``--curve-points``), every (model, iteration) checkpoint of the curves. A
-candidate's score is its validation mDice, mean over its runs (seeds and folds); a
-model with a run that was not validated (no validation split, not finished) is no
-candidate. The best mean is chosen; :data:`TIE_RULE` breaks ties.
+candidate's score is its validation mDice (panoptic quality, PQ, when every run of
+the table was scored for it: instance models are chosen on instances), mean over its
+runs (seeds and folds); a model with a run that was not validated (no validation
+split, not finished) is no candidate. The best mean is chosen; :data:`TIE_RULE` breaks ties.
 
 The choice sees validation scores only: :class:`Candidate` carries no test score and
 :func:`choose` gets nothing else. Only the chosen candidate's test split is then
@@ -84,6 +85,15 @@ def _val_metrics(record: Record) -> Optional[Dict[str, float]]:
     if record.get('status') != STATUS_DONE:
         return None
     return ((record.get('eval') or {}).get('val') or {}).get('metrics')
+
+
+def selection_metric(records: Sequence[Record]) -> str:
+    """The validation score a table is chosen on: ``'PQ'`` when every finished run
+    was scored for panoptic quality on validation (a panoptic table), else
+    ``'mDice'``."""
+    vals = [_val_metrics(record) for record in records]
+    vals = [val for val in vals if val is not None]
+    return 'PQ' if vals and all(val.get('PQ') is not None for val in vals) else 'mDice'
 
 
 def _final_iters(runs: Sequence[Record]) -> Optional[int]:
@@ -272,13 +282,14 @@ def score_checkpoint_on_test(record: Record, checkpoint: str) -> Dict[str, float
 def write_selection(label: str, records: Sequence[Record], work_dir: str,
                     scorer: Optional[Scorer] = score_checkpoint_on_test
                     ) -> Tuple[Dict[str, Any], List[str]]:
-    """Select on one table's records (:func:`select`) and write
-    ``benchmark_<label>_selection.{md,json}`` into ``work_dir``.
+    """Select on one table's records (:func:`select`, on
+    :func:`selection_metric`) and write ``benchmark_<label>_selection.{md,json}``
+    into ``work_dir``.
 
     Returns:
         ``(result, written paths)``.
     """
-    result = dict(dataset=label, **select(records, scorer))
+    result = dict(dataset=label, **select(records, scorer, selection_metric(records)))
     base = osp.join(work_dir, f'benchmark_{label.replace(" ", "_")}_selection')
     atomic_write_text(f'{base}.md', f'# Selection on validation: {label}\n\n'
                       + selection_markdown(result))

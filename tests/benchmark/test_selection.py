@@ -5,7 +5,8 @@ import json
 import pytest
 
 from rleseg.benchmark.selection import (TIE_RULE, candidates, choose, select,
-                                        selection_line, write_selection)
+                                        selection_line, selection_metric,
+                                        write_selection)
 
 
 def run(name, val, test, seed=0, fold=None, iters=4, curve=(), status='done'):
@@ -40,6 +41,31 @@ def test_the_choice_is_made_on_validation_and_ignores_test():
     assert choose(candidates(records)[0]).model == 'b'
     assert selection_line(result) == ('chosen on val: b (val mDice 71.0 ± 1.4); '
                                       'test mDice 52.0 ± 2.8 (n = 2 runs)')
+
+
+def with_pq(record, val_pq, test_pq):
+    """``record`` scored for panoptic quality too (val and test PQ)."""
+    record['eval']['metrics']['PQ'] = test_pq
+    record['eval']['val']['metrics']['PQ'] = val_pq
+    for point in record['train']['curve']:
+        point['PQ'] = val_pq
+    return record
+
+
+def test_panoptic_tables_are_chosen_on_val_pq(tmp_path):
+    """Every run scored for PQ: the choice follows val PQ, not val mDice (a prefers
+    mDice, b PQ); one run without PQ makes the table a semantic one again."""
+    records = [with_pq(run('a', 90.0, 90.0, seed=s), 40.0, 80.0) for s in (0, 1)]
+    records += [with_pq(run('b', 80.0, 85.0, seed=s), 50.0 + s, 45.0) for s in (0, 1)]
+    assert selection_metric(records) == 'PQ'
+    result, _ = write_selection('nuclei', records, str(tmp_path), scorer=None)
+    assert (result['metric'], result['chosen']) == ('PQ', 'b')
+    assert result['val']['mean'] == 50.5 and result['test']['mean'] == 45.0
+    assert 'chosen on val: b (val PQ 50.5 ± 0.7); test PQ 45.0' in (
+        tmp_path / 'benchmark_nuclei_selection.md').read_text()
+    records.append(run('c', 70.0, 70.0))
+    assert selection_metric(records) == 'mDice'
+    assert selection_metric([run('not_validated', None, 1.0)]) == 'mDice'
 
 
 def test_folds_and_seeds_are_averaged_on_validation():
