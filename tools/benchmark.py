@@ -4,6 +4,7 @@
     python tools/benchmark.py --suite ipsc --work-dir work_dirs/bench_ipsc   # GPU
     python tools/benchmark.py configs/unet_ipsc_tiny.py configs/p2s_rle_ipsc_tiny.py
     python tools/benchmark.py --dataset my_dataset.py --suite paradigms --seeds 0 1 2
+    python tools/benchmark.py --dataset my_video.py     # a video config: video-paradigms
     python tools/benchmark.py --suite nuclei --seeds 0 1 2 --jobs 2     # 2 runs at once
     python tools/benchmark.py --suite ipsc --seeds 0 1 2 --launcher slurm --partition gpu
 
@@ -22,7 +23,7 @@ from mmengine.config import DictAction
 from rleseg.benchmark import (SUITES, BenchmarkSettings, resolve_models,
                               run_benchmark)
 from rleseg.benchmark.compose import (COMPOSED_SUITES, COST_STEPS, MAX_STEP_RATIO, Budget,
-                                      compose_paradigms, dataset_name)
+                                      compose_paradigms, composed_suite, dataset_name)
 from rleseg.benchmark.launchers import LocalLauncher
 from rleseg.benchmark.selection import report_selection
 from rleseg.engine import add_debug_argument, user_errors
@@ -37,10 +38,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('configs', nargs='*',
                         help='config files or names under configs/ (added to --suite)')
-    parser.add_argument('--suite', choices=sorted(SUITES), help=f'named suite: {suites}')
+    if 'video-paradigms' not in SUITES:
+        suites += ('; video-paradigms (the video token model on the windows of the video '
+                   'dataset config of --dataset, the other paradigms on its frames, CPU)')
+    parser.add_argument('--suite', choices=sorted({*SUITES, *COMPOSED_SUITES}),
+                        help=f'named suite: {suites}')
     parser.add_argument('--dataset',
                         help='a dataset config (pipelines, dataloaders, num_classes) to '
-                        'run every paradigm on: implies --suite paradigms')
+                        'run every paradigm on: implies --suite paradigms, or '
+                        'video-paradigms when it trains on windows (VideoWindowDataset)')
     parser.add_argument('--min-ceiling-dice', type=float, default=90.0,
                         help='--dataset: the token ceiling (mDice, %%) the derived '
                         'tokenizer keeps (default 90)')
@@ -158,18 +164,22 @@ def build_launcher(args: argparse.Namespace, work_dir: str):
 def main(argv=None) -> int:
     filter_third_party_warnings()
     args = parse_args(argv)
-    if args.dataset:
-        composed_suite = args.suite if args.suite in COMPOSED_SUITES else 'paradigms'
-        title = f"{composed_suite.replace('-', '_')}_{dataset_name(args.dataset)}"
-        suite = None if args.suite == composed_suite else args.suite
-        paradigms, panoptic = COMPOSED_SUITES[composed_suite]
-    else:
-        title, suite = args.suite or 'custom', args.suite
-    work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}'))
     with user_errors(args.debug):
+        if args.dataset:
+            composing = composed_suite(args.dataset, args.suite)
+            title = f"{composing.replace('-', '_')}_{dataset_name(args.dataset)}"
+            suite = None if args.suite == composing else args.suite
+            paradigms, kind = COMPOSED_SUITES[composing]
+        elif args.suite in COMPOSED_SUITES:
+            raise ConfigError(f'--suite {args.suite} composes a dataset config with its '
+                              'models: give it with --dataset my_dataset.py')
+        else:
+            title, suite = args.suite or 'custom', args.suite
+        work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}'))
         launcher = build_launcher(args, work_dir)  # refused before any work
         composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'), paradigms,
-                                     panoptic=panoptic, min_ceiling_pq=args.min_ceiling_pq,
+                                     panoptic=kind == 'panoptic', video=kind == 'video',
+                                     min_ceiling_pq=args.min_ceiling_pq,
                                      min_ceiling_dice=args.min_ceiling_dice,
                                      budget=Budget(args.max_step_ratio, args.cost_steps),
                                      stream=sys.stdout) if args.dataset else []

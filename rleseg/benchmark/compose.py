@@ -21,6 +21,17 @@ class and instance maps: subsample factor and L by the panoptic token ceiling PQ
 the instance cap), mmdet's Mask R-CNN and Mask2Former instance models, and UNet and
 Mask2Former scored through their connected components (:data:`PANOPTIC_PARADIGMS`).
 
+``--dataset my_video.py`` on a video dataset config (its training dataset is
+``VideoWindowDataset``: windows of N frames, e.g. a copy of
+``configs/_base_/datasets/video_folder.py``) composes ``--suite video-paradigms``
+(:data:`VIDEO_PARADIGMS`): the video token model (the model of the shipped
+``p2s_rle_hela_video_tiny.py``, its window tokenizer's S and L derived from the training
+windows and N from the config's ``window``) reads the windows as they are; the image
+token model and the dense baselines read the same frames one by one, the frame dataset
+inside the window wrapper with the window pipeline made a frame pipeline
+(:func:`make_per_frame`), and are scored by the per-frame metric inside
+``VideoFrameMetric``, which scores every frame of the video model once.
+
 Each composed config is written to ``<work_dir>/configs/<paradigm>_<dataset>.py`` (a
 plain config file anyone can rerun with ``tools/train.py``) with a top-level
 ``composed_from`` key: the dataset config, the options and ``inputs_sha1``, a hash of
@@ -37,6 +48,7 @@ import json
 import os
 import os.path as osp
 import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
@@ -64,12 +76,15 @@ class Paradigm:
         token: a token model (its tokenizer is derived from the training masks).
         model_of_config: ``model_base`` is a whole shipped config whose ``model`` is
             taken (not a ``_base_/models`` file).
+        windows: reads the windows of a video dataset config as they are (the video
+            token model); the other paradigms of a video suite read its frames.
     """
     name: str
     model_base: str
     adapt: Callable[..., None]
     token: bool = False
     model_of_config: bool = False
+    windows: bool = False
 
 
 def _heads(cfg, num_classes: int) -> None:
@@ -87,6 +102,13 @@ def _p2s(cfg, num_classes: int) -> None:
     """The token model: the dataset's classes (its base keeps every other setting; the
     mask size, subsample factor and lengths are derived later)."""
     cfg.model.tokenizer.num_classes = num_classes
+
+
+def _p2s_video(cfg, num_classes: int) -> None:
+    """The video token model: the dataset's classes and its window N (S and L are
+    derived later from the training windows)."""
+    cfg.model.tokenizer.num_classes = num_classes
+    cfg.model.tokenizer.window = window_length(cfg.train_dataloader.dataset)
 
 
 def _maskrcnn(cfg, num_classes: int) -> None:
@@ -125,11 +147,35 @@ PANOPTIC_PARADIGMS: Dict[str, Paradigm] = {
         PARADIGMS['unet'], PARADIGMS['mask2former'],
     )
 }
-#: The suites ``--dataset`` composes: name -> (paradigms in table order, panoptic).
-COMPOSED_SUITES: Dict[str, Tuple[Tuple[str, ...], bool]] = {
-    'paradigms': (tuple(PARADIGMS), False),
-    'panoptic-paradigms': (tuple(PANOPTIC_PARADIGMS), True),
+#: ``--suite video-paradigms``: the video token model (the model of the shipped HeLa
+#: video config: ltac tokens, cell fusion) on the windows, and the paradigms of
+#: :data:`PARADIGMS` on their frames one by one; in table order.
+VIDEO_PARADIGMS: Dict[str, Paradigm] = {
+    p.name: p for p in (
+        Paradigm('p2s_rle_video', 'p2s_rle_hela_video_tiny.py', _p2s_video, token=True,
+                 model_of_config=True, windows=True),
+        *PARADIGMS.values(),
+    )
 }
+#: The suites ``--dataset`` composes: name -> (paradigms in table order, kind: 'semantic',
+#: 'panoptic' or 'video').
+COMPOSED_SUITES: Dict[str, Tuple[Tuple[str, ...], str]] = {
+    'paradigms': (tuple(PARADIGMS), 'semantic'),
+    'panoptic-paradigms': (tuple(PANOPTIC_PARADIGMS), 'panoptic'),
+    'video-paradigms': (tuple(VIDEO_PARADIGMS), 'video'),
+}
+#: Per kind of composed suite: its paradigms and what its baselines are (printed with
+#: their timed steps).
+FAMILIES: Dict[str, Tuple[Dict[str, Paradigm], str]] = {
+    'semantic': (PARADIGMS, 'dense'),
+    'panoptic': (PANOPTIC_PARADIGMS, 'instance and dense'),
+    'video': (VIDEO_PARADIGMS, 'per-frame dense'),
+}
+#: The dataloaders and evaluators a composed config adapts.
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+EVALUATORS = ('val_evaluator', 'test_evaluator')
+#: The dataset type that makes a dataset config a video one (windows of frames).
+WINDOW_DATASET = 'VideoWindowDataset'
 SHARED_BASES = ('_base_/default_runtime.py', '_base_/schedules/schedule_tiny.py')
 
 
@@ -205,7 +251,7 @@ def make_panoptic(cfg, dataset_config: str) -> None:
         DatasetConfigError: a dataloader without ``inst_map_path`` or a pipeline that
             does not load labels with ``LoadSegAnnotations``.
     """
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for key in LOADERS:
         if cfg.get(key) is None:
             continue
         if 'inst_map_path' not in (_inner_dataset(cfg[key].dataset).get('data_prefix')
@@ -226,12 +272,149 @@ def make_panoptic(cfg, dataset_config: str) -> None:
                         f'maps (its steps: {steps})')
                 dataset.pipeline = [_panoptic_step(step) for step in dataset.pipeline]
             dataset = dataset.get('dataset')
-    for key in ('val_evaluator', 'test_evaluator'):
+    for key in EVALUATORS:
         metrics = cfg.get(key) or []
         metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
         if not any(m.get('type') == 'PanopticQualityMetric' for m in metrics):
             metrics.append(dict(type='PanopticQualityMetric'))
         cfg[key] = metrics
+
+
+def _type_name(dataset) -> str:
+    """The ``type`` of a dataset config as a name (a registry string or a class)."""
+    kind = (dataset or {}).get('type')
+    return getattr(kind, '__name__', str(kind))
+
+
+def is_video_config(cfg) -> bool:
+    """True when the training dataset of ``cfg`` is windows of frames
+    (:data:`WINDOW_DATASET`)."""
+    return _type_name((cfg.get('train_dataloader') or {}).get('dataset')) == WINDOW_DATASET
+
+
+def composed_suite(dataset_config: str, suite: Optional[str] = None) -> str:
+    """The suite ``--dataset`` composes: ``suite`` when it is one of
+    :data:`COMPOSED_SUITES`, else 'video-paradigms' for a video dataset config and
+    'paradigms' for any other."""
+    if suite in COMPOSED_SUITES:
+        return suite
+    return ('video-paradigms' if is_video_config(_check_dataset_config(dataset_config))
+            else 'paradigms')
+
+
+def window_length(dataset) -> int:
+    """N of a ``VideoWindowDataset`` config (the class default when it sets none)."""
+    import inspect
+
+    from rleseg.datasets import VideoWindowDataset
+    default = inspect.signature(VideoWindowDataset).parameters['window'].default
+    return int(dataset.get('window', default))
+
+
+def check_video_config(cfg, dataset_config: str) -> int:
+    """N of a video dataset config whose windows and frames hold the same frames: every
+    split is windows (:data:`WINDOW_DATASET`) of one N around a frame dataset, and
+    every sequence of every split has at least N frames (a shorter one would be scored
+    by the per-frame models only).
+
+    Returns:
+        The window N.
+
+    Raises:
+        DatasetConfigError: one line naming the config, the split and what is wrong.
+    """
+    where = f'--dataset {dataset_config}'
+    windows: Dict[str, int] = {}
+    for key in LOADERS:
+        if cfg.get(key) is None:
+            continue
+        dataset = cfg[key].dataset
+        if _type_name(dataset) != WINDOW_DATASET:
+            raise DatasetConfigError(
+                f'{where}: {key}.dataset is {_type_name(dataset)} but train_dataloader.'
+                f'dataset is {WINDOW_DATASET}; every split of a video dataset config '
+                'reads windows (see configs/_base_/datasets/video_folder.py)')
+        if not isinstance(dataset.get('dataset'), dict):
+            raise DatasetConfigError(
+                f'{where}: {key}.dataset ({WINDOW_DATASET}) has no inner frame dataset '
+                "(dataset=dict(type='VideoFolderDataset', ...)), which the per-frame "
+                'models read')
+        windows[key] = window_length(dataset)
+    if len(set(windows.values())) > 1:
+        raise DatasetConfigError(
+            f'{where}: the splits have windows of different lengths ('
+            + ', '.join(f'{key}.dataset.window {n}' for key, n in windows.items())
+            + '); the video token model reads windows of one N: set one window')
+    window = windows['train_dataloader']
+    for key in windows:
+        try:
+            frames = _build_dataset(cfg[key].dataset.dataset)
+        except ValueError as error:  # DataError: a missing folder, a bad frame, ...
+            raise DatasetConfigError(f'{where}: {key}: {error}') from None
+        lengths = Counter(frames.get_data_info(index).get('sequence')
+                          for index in range(len(frames)))
+        if lengths and min(lengths.values()) < window:
+            sequence, count = min(lengths.items(), key=lambda item: item[1])
+            raise DatasetConfigError(
+                f'{where}: {key}: sequence {sequence} has {count} frames, fewer than the '
+                f'window N = {window} ({key}.dataset.window): the video token model would '
+                f'score none of them and the per-frame models all; set window <= {count} '
+                'or leave that sequence out')
+    return window
+
+
+def _frame_steps(step: dict) -> List[dict]:
+    """A window pipeline step as frame pipeline steps: ``LoadWindowFrames`` ->
+    ``LoadImageFromFile`` and / or ``LoadSegAnnotations`` (as it loads frames and / or
+    labels), ``WindowBroadcast`` -> the transforms it applies to every frame,
+    ``FormatWindow`` -> none (a frame is not stacked); any other step as it is."""
+    kind = step.get('type')
+    if kind == 'LoadWindowFrames':
+        labels = {key: step[key] for key in ('with_instances', 'ignore_index') if key in step}
+        return ([dict(type='LoadImageFromFile')] if step.get('with_img', True) else []) + (
+            [dict(type='LoadSegAnnotations', **labels)] if step.get('with_seg', True) else [])
+    if kind == 'WindowBroadcast':
+        return list(step['transforms'])
+    return [] if kind == 'FormatWindow' else [step]
+
+
+def _frame_metrics(evaluator):
+    """An evaluator (a metric config or a list) with each ``VideoFrameMetric`` replaced
+    by the per-frame metric it wraps (``PerClassSegMetric``, its default, if none)."""
+    many = isinstance(evaluator, (list, tuple))
+    metrics = [(metric.get('metric') or dict(type='PerClassSegMetric'))
+               if metric.get('type') == 'VideoFrameMetric' else metric
+               for metric in (evaluator if many else [evaluator])]
+    return metrics if many else metrics[0]
+
+
+def make_per_frame(cfg) -> None:
+    """Read a video dataset config frame by frame, in place (the per-frame models of a
+    video suite; after :func:`check_video_config`): every dataloader reads the frame
+    dataset inside its window wrapper with the window pipeline made a frame pipeline
+    (:func:`_frame_steps`: the same loading and the same augmentation, drawn per frame),
+    and each ``VideoFrameMetric`` gives way to the per-frame metric it wraps, so every
+    frame is scored once by the same metric code as the video model's."""
+    for key in LOADERS:
+        if cfg.get(key) is None:
+            continue
+        windows = cfg[key].dataset
+        cfg[key].dataset = dict(windows.dataset, pipeline=[
+            frame_step for step in windows.get('pipeline', [])
+            for frame_step in _frame_steps(step)])
+    for key in EVALUATORS:
+        if cfg.get(key) is not None:
+            cfg[key] = _frame_metrics(cfg[key])
+
+
+def _build_dataset(dataset_cfg):
+    """A dataset config built in mmseg's registry (rleseg's modules registered)."""
+    from mmseg.registry import DATASETS
+    from mmseg.utils import register_all_modules
+
+    import rleseg  # noqa: F401  (registers rleseg's datasets and transforms)
+    register_all_modules(init_default_scope=True)
+    return DATASETS.build(dataset_cfg)
 
 
 def training_dataset(cfg):
@@ -240,22 +423,18 @@ def training_dataset(cfg):
     Raises:
         DatasetConfigError: the training split is empty.
     """
-    from mmseg.registry import DATASETS
-    from mmseg.utils import register_all_modules
-
-    import rleseg  # noqa: F401  (registers rleseg's datasets and transforms)
-    register_all_modules(init_default_scope=True)
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    dataset = _build_dataset(cfg.train_dataloader.dataset)
     if len(dataset) == 0:
         raise DatasetConfigError('the training split of the dataset config is empty')
     return dataset
 
 
-def training_masks(dataset, limit: int = DERIVE_SAMPLES, instances: bool = False):
+def training_masks(dataset, limit: int = DERIVE_SAMPLES, instances: bool = False,
+                   windows: bool = False):
     """Ground-truth class maps of up to ``limit`` items of ``dataset``, as the training
     pipeline delivers them to the model (random augmentation seeded, so the sample is
-    reproducible): a list of (P, P) int64 maps, or with ``instances`` a pair of lists
-    (class maps, instance-id maps)."""
+    reproducible): a list of (P, P) int64 maps (with ``windows``: (N, P, P) windows of
+    N frames), or with ``instances`` a pair of lists (class maps, instance-id maps)."""
     random.seed(0)
     np.random.seed(0)
     indices = np.unique(np.linspace(0, len(dataset) - 1, min(limit, len(dataset)))
@@ -263,7 +442,8 @@ def training_masks(dataset, limit: int = DERIVE_SAMPLES, instances: bool = False
     masks, instance_maps = [], []
     for index in indices:
         sample = dataset[int(index)]['data_samples']
-        masks.append(sample.gt_sem_seg.data[0].cpu().numpy().astype(np.int64))
+        labels = sample.gt_sem_seg.data
+        masks.append((labels if windows else labels[0]).cpu().numpy().astype(np.int64))
         if instances:
             instance_maps.append(sample.gt_instance_map.data[0].cpu().numpy()
                                  .astype(np.int64))
@@ -319,15 +499,21 @@ def _stored_fingerprint(path: str) -> Optional[str]:
         return None
 
 
-def _dense_budget(dense: Dict[str, Any], dataset, budget: Budget,
-                  stream: Optional[TextIO], kind: str = 'dense'
-                  ) -> Tuple[Optional[float], str]:
-    """(step budget in seconds, where it comes from) from the baselines' steps
-    (``kind``: what they are, printed: 'dense', or 'instance and dense')."""
+def _dense_budget(dense: Dict[str, Any], budget: Budget, stream: Optional[TextIO],
+                  kind: str = 'dense') -> Tuple[Optional[float], str]:
+    """(step budget in seconds, where it comes from) from the baselines' steps, each on
+    a batch of its own training split (``kind``: what they are, printed: 'dense',
+    'instance and dense' or 'per-frame dense')."""
     from .step_cost import measure_step
     if not budget.applies:
         return None, ''
-    costs = {name: measure_step(cfg, dataset, budget.steps) for name, cfg in dense.items()}
+    datasets: Dict[str, Any] = {}    # the baselines share their training split
+    costs = {}
+    for name, cfg in dense.items():
+        key = _fingerprint(cfg.train_dataloader.dataset.to_dict())
+        if key not in datasets:
+            datasets[key] = training_dataset(cfg)
+        costs[name] = measure_step(cfg, datasets[key], budget.steps)
     if stream is not None:
         stream.write(f'{kind} baselines, one training step on this machine: ' + ', '.join(
             f'{name} {cost.sec_per_iter:.3f} s ({cost.peak_mib:.0f} MiB)'
@@ -339,16 +525,17 @@ def _dense_budget(dense: Dict[str, Any], dataset, budget: Budget,
             f'{slowest} {seconds:.3f} s')
 
 
-def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling: float,
-            budget: Budget, stream: Optional[TextIO], panoptic: bool = False):
+def _derive(cfg, num_classes: int, min_ceiling: float, budget: Budget,
+            limit: Tuple[Optional[float], str], panoptic: bool = False,
+            windows: bool = False):
     """Derive the token model's tokenizer on the training masks of ``cfg`` (with their
-    instance maps for ``panoptic``: ``min_ceiling`` is then a PQ), its step kept within
-    the budget."""
+    instance maps for ``panoptic``: ``min_ceiling`` is then a PQ; its training windows
+    for ``windows``), its step kept within ``limit`` (seconds, where they come from;
+    :func:`_dense_budget`)."""
     from .derive import derive_panoptic_tokenizer, derive_tokenizer
     from .step_cost import measure_step
     dataset = training_dataset(cfg)
-    max_seconds, note = _dense_budget(dense, dataset, budget, stream,
-                                      'instance and dense' if panoptic else 'dense')
+    max_seconds, note = limit
 
     def step_cost(tokenizer: dict):
         probe = copy.deepcopy(cfg)
@@ -364,7 +551,7 @@ def _derive(cfg, dense: Dict[str, Any], num_classes: int, min_ceiling: float,
         return derive_panoptic_tokenizer(masks, instances, num_classes,
                                          min_ceiling_pq=min_ceiling,
                                          most_instances=most_instances(dataset), **common)
-    return derive_tokenizer(training_masks(dataset), num_classes,
+    return derive_tokenizer(training_masks(dataset, windows=windows), num_classes,
                             min_ceiling_dice=min_ceiling, **common)
 
 
@@ -372,33 +559,56 @@ def compose_paradigms(dataset_config: str, out_dir: str,
                       paradigms: Sequence[str] = tuple(PARADIGMS),
                       min_ceiling_dice: float = 90.0, budget: Optional[Budget] = None,
                       stream: Optional[TextIO] = None, panoptic: bool = False,
-                      min_ceiling_pq: float = 90.0) -> List[ModelSpec]:
+                      min_ceiling_pq: float = 90.0, video: bool = False) -> List[ModelSpec]:
     """Write (or reuse) one composed config per paradigm and return their specs.
 
     Args:
         dataset_config: the user's dataset config file.
         out_dir: folder of the composed configs (``<work_dir>/configs``).
         paradigms: names of :data:`PARADIGMS` (with ``panoptic``: of
-            :data:`PANOPTIC_PARADIGMS`), in table order.
+            :data:`PANOPTIC_PARADIGMS`; with ``video``: of :data:`VIDEO_PARADIGMS`), in
+            table order.
         min_ceiling_dice: the token ceiling (mDice, %) the derived tokenizer keeps.
         budget: the token model's step budget (default :class:`Budget`).
         stream: where the derived tokenizer, the timed steps and recompositions are
             printed.
         panoptic: the dataset config is made panoptic (:func:`make_panoptic`) and the
             token model's tokenizer keeps ``min_ceiling_pq`` (PQ, %) instead.
+        video: the dataset config is a video one (:func:`is_video_config`): the video
+            token model reads its windows, the other paradigms its frames
+            (:func:`make_per_frame`). A video dataset config needs it, any other
+            refuses it.
 
     Raises:
         DatasetConfigError: a missing file, a dataset config without ``num_classes``
-            or dataloaders (or, with ``panoptic``, instance maps), an empty training
-            split, masks the derivation cannot use.
+            or dataloaders (or, with ``panoptic``, instance maps; with ``video``,
+            windows of one N around a frame dataset, every sequence at least N frames
+            long), a video dataset config without ``video`` or the reverse, an empty
+            training split, masks the derivation cannot use.
     """
     budget = budget or Budget()
-    family = PANOPTIC_PARADIGMS if panoptic else PARADIGMS
+    kind = 'video' if video else 'panoptic' if panoptic else 'semantic'
+    if panoptic and video:
+        raise DatasetConfigError('compose_paradigms: a suite is panoptic or video, not both')
+    family, baselines = FAMILIES[kind]
     unknown = [name for name in paradigms if name not in family]
     if unknown:
         raise DatasetConfigError(f'unknown paradigm(s) {unknown}; choose from '
                                  f'{sorted(family)}')
     dataset = _check_dataset_config(dataset_config)
+    suite = next(name for name, (_, of) in COMPOSED_SUITES.items() if of == kind)
+    if video and not is_video_config(dataset):
+        raise DatasetConfigError(
+            f'--dataset {dataset_config}: --suite {suite} needs a video dataset config '
+            f'(train_dataloader.dataset of type {WINDOW_DATASET}, as in configs/_base_/'
+            'datasets/video_folder.py); this one trains on '
+            f'{_type_name(dataset.train_dataloader.dataset)}')
+    if not video and is_video_config(dataset):
+        raise DatasetConfigError(
+            f'--dataset {dataset_config}: a video dataset config (train_dataloader.dataset '
+            f'is {WINDOW_DATASET}) composes --suite video-paradigms, not --suite {suite}')
+    if video:
+        check_video_config(dataset, dataset_config)
     num_classes = int(dataset.num_classes)
     name = dataset_name(dataset_config)
     os.makedirs(out_dir, exist_ok=True)
@@ -410,12 +620,15 @@ def compose_paradigms(dataset_config: str, out_dir: str,
             bases[key] = _base_config(family[key], dataset_config)
             if panoptic:
                 make_panoptic(bases[key], dataset_config)
+            if video and not family[key].windows:
+                make_per_frame(bases[key])
             family[key].adapt(bases[key], num_classes)
         return bases[key]
 
     options = dict(max_step_ratio=budget.max_step_ratio, cost_steps=budget.steps,
                    **(dict(min_ceiling_pq=min_ceiling_pq) if panoptic else
                       dict(min_ceiling_dice=min_ceiling_dice)))
+    limit: Optional[Tuple[Optional[float], str]] = None   # the step budget, timed once
     specs = []
     for paradigm in (family[p] for p in paradigms):
         path = osp.join(out_dir, f'{paradigm.name}_{name}.py')
@@ -429,11 +642,14 @@ def compose_paradigms(dataset_config: str, out_dir: str,
                              'again\n')
             if paradigm.token:
                 try:
-                    baselines = {key: base(key) for key, other in family.items()
-                                 if not other.token} if budget.applies else {}
-                    derived = _derive(cfg, baselines, num_classes,
+                    if limit is None:
+                        limit = _dense_budget({key: base(key) for key, other in
+                                               family.items() if not other.token}
+                                              if budget.applies else {}, budget, stream,
+                                              baselines)
+                    derived = _derive(cfg, num_classes,
                                       min_ceiling_pq if panoptic else min_ceiling_dice,
-                                      budget, stream, panoptic)
+                                      budget, limit, panoptic, paradigm.windows)
                 except ValueError as error:
                     raise DatasetConfigError(f'--dataset {dataset_config}: {error}') \
                         from None

@@ -31,6 +31,12 @@ derives the cap on instances per mask, ``max_instances``: :data:`INSTANCE_CAP_HE
 times the most instances in one training mask (as stored, when the caller counts them),
 the rule of the shipped nuclei instance config (set only for a tokenizer that takes it).
 
+For a video token model the training items are windows, (N, P, P) stacks of N frames,
+and the base is a window scheme (``tac``, ``ltac``, ``3d-*``) with its ``window`` N:
+:func:`derive_tokenizer` chooses the same way, with the ceiling scored frame by frame
+(each window tokenized, decoded back to its N frames and upsampled, every frame one
+image of the mean Dice) and L covering the 99th percentile of the tokens per window.
+
 Everything RLE goes through :mod:`rleseg.tokenizers`; the Dice and PQ through
 :mod:`rleseg.evaluation`.
 """
@@ -45,7 +51,7 @@ import numpy as np
 
 from rleseg.evaluation import (class_pixel_counts, panoptic_counts, per_image_class_scores,
                                pq_from_counts)
-from rleseg.tokenizers import TOKENIZERS, build_tokenizer
+from rleseg.tokenizers import TOKENIZERS, VideoRLETokenizer, build_tokenizer
 from rleseg.tokenizers.masks import upsample
 
 #: Tokenizer fields the derivation sets; the rest come from the base config.
@@ -100,6 +106,7 @@ class DerivedTokenizer:
         given_up: one line per thing the budget or the data cost (empty: nothing).
         metric: the ceiling's metric, 'mDice' or 'PQ' (panoptic).
         notes: further lines printed after the choice (the instance cap).
+        window: N, the frames of each training window (None: image masks).
     """
     tokenizer: Dict[str, Any]
     chosen: Candidate
@@ -110,6 +117,7 @@ class DerivedTokenizer:
     given_up: List[str] = field(default_factory=list)
     metric: str = 'mDice'
     notes: List[str] = field(default_factory=list)
+    window: Optional[int] = None
 
     def _step(self, candidate: Candidate) -> str:
         if candidate.cost is None:
@@ -123,8 +131,13 @@ class DerivedTokenizer:
     def describe(self) -> str:
         """Several lines for the benchmark's output: every candidate with its ceiling,
         L and step cost, the choice and what it gave up."""
-        lines = [f'token model tokenizer derived from {self.num_masks} training masks '
-                 f"({self.tokenizer['scheme']}, starts {self.tokenizer.get('starts')}):"]
+        what = ('token model tokenizer derived from '
+                f'{self.num_masks} training masks' if self.window is None else
+                'video token model tokenizer derived from '
+                f'{self.num_masks} training windows of N = {self.window} frames')
+        per = '' if self.window is None else '; ceiling per frame, tokens per window'
+        lines = [f"{what} ({self.tokenizer['scheme']}, starts "
+                 f"{self.tokenizer.get('starts')}{per}):"]
         if self.budget is not None:
             lines.append(f'  step budget {self.budget:.3f} s per training iteration '
                          f'({self.budget_note})')
@@ -135,8 +148,10 @@ class DerivedTokenizer:
                          f'{self.metric} {c.ceiling:5.1f}  L {c.max_seq_len:<5d} tokens p99 '
                          f'{c.tokens_quantile:6.1f} max {c.tokens_max:<5d} {groups}'
                          f'{self._step(c)}'.rstrip())
+        window = '' if self.window is None else f', N = {self.window}'
         lines.append(f"  chosen: S = {self.tokenizer['mask_size']}, max_length "
-                     f"{self.tokenizer['max_length']}, L = {self.tokenizer['max_seq_len']}")
+                     f"{self.tokenizer['max_length']}, L = {self.tokenizer['max_seq_len']}"
+                     f'{window}')
         lines += [f'  {line}' for line in self.notes]
         lines += [f'  given up: {line}' for line in self.given_up]
         return '\n'.join(lines)
@@ -145,11 +160,16 @@ class DerivedTokenizer:
 def ceiling_mdice(tokenizer, masks: Sequence[np.ndarray], num_classes: int) -> float:
     """Mean foreground Dice (%, per image, the paper's m*) of ``masks`` after
     tokenize -> decode -> upsampling with ``tokenizer`` (its own subsample and upsample
-    rules)."""
+    rules). ``masks`` are (P, P) class maps, or (N, P, P) windows for a window
+    tokenizer, decoded back to their N frames and scored frame by frame (each frame
+    one image)."""
     counts = []
     for mask in masks:
         decoded, _ = tokenizer.decode(tokenizer.encode(mask).tokens)
-        counts.append(class_pixel_counts(tokenizer.upsample(decoded), mask, num_classes))
+        frames = (-1, ) + np.shape(mask)[-2:]
+        counts += [class_pixel_counts(pred, truth, num_classes) for pred, truth in
+                   zip(tokenizer.upsample(decoded).reshape(frames),
+                       np.reshape(mask, frames))]
     scores, evaluated = per_image_class_scores(np.stack(counts))
     foreground = evaluated[1:]
     if not foreground.any():
@@ -224,11 +244,12 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
     """Choose S, ``max_length`` and L for P x P training masks (see the module doc).
 
     Args:
-        masks: (P, P) integer class maps at the model's input size.
+        masks: (P, P) integer class maps at the model's input size, or (N, P, P)
+            training windows when ``base`` is a window scheme with ``window`` N.
         num_classes: classes C, background included.
         base: tokenizer fields kept as given (scheme, starts, order, pad_weight,
-            upsample, ...; the mode of ``subsample``, default 'nearest', is kept and its
-            factor derived); default :data:`DEFAULT_BASE`.
+            upsample, window, ...; the mode of ``subsample``, default 'nearest', is kept
+            and its factor derived); default :data:`DEFAULT_BASE`.
         min_ceiling_dice: the lowest acceptable ceiling mDice (%).
         coverage: the quantile of sequence lengths that L must cover.
         factors: subsample factors tried, coarsest first; those that do not divide P
@@ -239,8 +260,8 @@ def derive_tokenizer(masks: Sequence[np.ndarray], num_classes: int,
         budget_note: where the budget comes from, printed with it.
 
     Raises:
-        ValueError: no masks, non-square or unequal masks, no factor dividing P, or no
-            factor whose training step fits the budget.
+        ValueError: no masks, non-square or unequal masks (windows: not N frames), no
+            factor dividing P, or no factor whose training step fits the budget.
     """
     return _derive(masks, None, num_classes, DEFAULT_BASE if base is None else base,
                    min_ceiling_dice, coverage, factors, step_cost, max_sec_per_iter,
@@ -314,16 +335,21 @@ def _derive(masks: Sequence[np.ndarray], instances: Optional[Sequence[np.ndarray
     if not masks:
         raise ValueError('derive_tokenizer: no training masks to derive the tokenizer '
                          'from (is the training split empty?)')
+    base = dict(base)
+    window = (int(base.get('window', 1)) if base.get('scheme') in VideoRLETokenizer.SCHEMES
+              else None)
     shape = np.shape(masks[0])
-    if len(shape) != 2 or shape[0] != shape[1] or any(np.shape(m) != shape for m in masks):
-        raise ValueError('derive_tokenizer: the training masks must all be square and of '
-                         f'one size (the model input size P x P); got {shape} and others')
-    patch = shape[0]
+    if (len(shape) < 2 or shape[:-2] != (() if window is None else (window, ))
+            or shape[-2] != shape[-1] or any(np.shape(m) != shape for m in masks)):
+        what = ('masks must all be square and of one size (the model input size P x P)'
+                if window is None else f'windows must all be {window} frames (the '
+                'window N) of one square size (the model input size P x P)')
+        raise ValueError(f'derive_tokenizer: the training {what}; got {shape} and others')
+    patch = shape[-1]
     usable = [f for f in factors if patch % f == 0 and patch // f >= 2]
     if not usable:
         raise ValueError(f'derive_tokenizer: no subsample factor in {tuple(factors)} '
                          f'divides the patch size {patch}')
-    base = dict(base)
     subsample_mode = dict(base.get('subsample') or {}).get('mode', 'nearest')
     pairs = [(m, None) for m in masks] if instances is None else list(zip(masks, instances))
     candidates: List[Candidate] = []
@@ -356,4 +382,4 @@ def _derive(masks: Sequence[np.ndarray], instances: Optional[Sequence[np.ndarray
     chosen, given_up = _choose(candidates, min_ceiling, budget)
     return DerivedTokenizer(configs[candidates.index(chosen)], chosen, candidates,
                             len(masks), budget, budget_note, given_up,
-                            'mDice' if instances is None else 'PQ')
+                            'mDice' if instances is None else 'PQ', window=window)
