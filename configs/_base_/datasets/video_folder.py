@@ -23,6 +23,7 @@
 # and bgr_to_rgb=False. Every val / test frame is scored once at full resolution, by the
 # per-class metric (overlapping window predictions merged by mode). Per-frame models read
 # the same frames with VideoFolderDataset itself (no window wrapper; see hela.py).
+# Every paradigm on it in one command: `python tools/benchmark.py --dataset <copy>`.
 # Build a dataset of it:
 #   mmseg.registry.DATASETS.build(Config.fromfile(<copy>).test_dataloader.dataset)
 frame_dataset_type = 'VideoFolderDataset'
