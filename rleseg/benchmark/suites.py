@@ -144,7 +144,7 @@ SUITES: Dict[str, Suite] = {
         Suite('paper', _grid('ipsc') + _grid('aris'), False,
               'paper-scale models on IPSC and ARIS (GPU)'),
         Suite('video-demo', ('p2s_rle_ipsc_video_tiny', 'p2s_rle_ipsc_video_late_tiny',
-                             'p2s_rle_ipsc_video_ltac_tiny', 'p2s_rle_ipsc_video_static_tiny')
+                             'p2s_rle_ipsc_video_middle_tiny', 'p2s_rle_ipsc_video_static_tiny')
               + _grid('ipsc', '_tiny'), True,
               'tiny video models (window 4) vs the image models on the demo test frames, CPU'),
         Suite('video-window-demo', ('p2s_rle_ipsc_video_n1_tiny', 'p2s_rle_ipsc_video_n2_tiny',

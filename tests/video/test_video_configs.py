@@ -38,8 +38,11 @@ def test_video_config_builds_its_model(path):
     # per-frame statistics, repeated over the N stacked frames by the preprocessor
     model.data_preprocessor.match_channels(3 if static else 3 * tok.window)
     assert model.data_preprocessor.mean.shape[0] == (3 if static else 3 * tok.window)
-    if not static:
-        assert model.fusion == ('late' if 'late' in path else 'middle')
+    if not static:                  # the tiny default: cell fusion and ltac (HeLa's best)
+        tiny_default = 'tiny' in path and 'middle' not in path
+        assert model.fusion == ('late' if 'late' in path else
+                                'cell' if tiny_default else 'middle')
+        assert tok.scheme == ('ltac' if tiny_default or '_ltac' in path else 'tac')
     if 'tiny' not in path:                          # paper scale
         assert tok.mask_shape == (80, 80) and tok.max_seq_len == 3072
         assert model.decoder.dim == 256 and model.backbone.depth == 50

@@ -1,7 +1,7 @@
 """A tiny video config learns: it memorises a few generated windows (frame Dice >= 85).
 
-Model, scheme (ltac) and data pipeline are those of
-configs/p2s_rle_ipsc_video_ltac_tiny.py; only the geometry is adapted to a generated
+Model (cell fusion), scheme (ltac) and data pipeline are those of
+configs/p2s_rle_ipsc_video_tiny.py; only the geometry is adapted to a generated
 32 x 32 sequence (windows of 2 frames, masks not subsampled, so the score is not capped
 by quantisation; flat starts, 2 tokens per run; the memory on the feature grid, so the
 pointers are off) and training is a plain loop over the same 3 windows. Frames are
@@ -20,7 +20,7 @@ import rleseg  # noqa: F401
 from rleseg.datasets import generate_ipsc
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = 'p2s_rle_ipsc_video_ltac_tiny.py'
+CONFIG = 'p2s_rle_ipsc_video_tiny.py'
 WINDOW, SIZE, NUM_WINDOWS, STEPS, LR = 2, 32, 3, 160, 3e-3
 init_default_scope('mmseg')
 
@@ -55,7 +55,7 @@ def test_tiny_video_config_overfits_generated_windows(tmp_path, memorise,
     generate_ipsc(root, num_sequences=1, num_frames=frames, sizes=((SIZE, SIZE), ),
                   xml_only=(), num_missing=0, split_ranges={'train': (0, frames)})
     model, windows, cfg = _setup(root, without_regularisation)
-    assert model.fusion == 'middle' and model.tokenizer.scheme == 'ltac'
+    assert model.fusion == 'cell' and model.tokenizer.scheme == 'ltac'
     batch = pseudo_collate([windows[i] for i in range(len(windows))])
     assert len(windows) == NUM_WINDOWS
     targets = model.data_preprocessor(copy.deepcopy(batch), training=True)
