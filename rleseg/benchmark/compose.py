@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import json
 import os
 import os.path as osp
@@ -304,8 +305,6 @@ def composed_suite(dataset_config: str, suite: Optional[str] = None) -> str:
 
 def window_length(dataset) -> int:
     """N of a ``VideoWindowDataset`` config (the class default when it sets none)."""
-    import inspect
-
     from rleseg.datasets import VideoWindowDataset
     default = inspect.signature(VideoWindowDataset).parameters['window'].default
     return int(dataset.get('window', default))
@@ -370,9 +369,10 @@ def _frame_steps(step: dict) -> List[dict]:
     ``FormatWindow`` -> none (a frame is not stacked); any other step as it is."""
     kind = step.get('type')
     if kind == 'LoadWindowFrames':
-        labels = {key: step[key] for key in ('with_instances', 'ignore_index') if key in step}
+        labels = dict(type='LoadSegAnnotations', **{
+            key: step[key] for key in ('with_instances', 'ignore_index') if key in step})
         return ([dict(type='LoadImageFromFile')] if step.get('with_img', True) else []) + (
-            [dict(type='LoadSegAnnotations', **labels)] if step.get('with_seg', True) else [])
+            [labels] if step.get('with_seg', True) else [])
     if kind == 'WindowBroadcast':
         return list(step['transforms'])
     return [] if kind == 'FormatWindow' else [step]
@@ -589,7 +589,8 @@ def compose_paradigms(dataset_config: str, out_dir: str,
     budget = budget or Budget()
     kind = 'video' if video else 'panoptic' if panoptic else 'semantic'
     if panoptic and video:
-        raise DatasetConfigError('compose_paradigms: a suite is panoptic or video, not both')
+        raise DatasetConfigError('compose_paradigms: a suite is panoptic or video, '
+                                 'not both')
     family, baselines = FAMILIES[kind]
     unknown = [name for name in paradigms if name not in family]
     if unknown:

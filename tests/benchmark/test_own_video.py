@@ -122,8 +122,8 @@ def test_window_tokens_are_decoded_back_to_frames_for_the_ceiling():
                                       [f for w in windows for f in w], 2)
         assert window_ceiling == pytest.approx(frame_ceiling)
         assert (window_ceiling == pytest.approx(100.0)) == (factor == 1)
-    base = dict(scheme='ltac', window=WINDOW, starts='flat', subsample=dict(mode='majority'),
-                upsample='bilinear')
+    base = dict(scheme='ltac', window=WINDOW, starts='flat',
+                subsample=dict(mode='majority'), upsample='bilinear')
     derived = derive_tokenizer(windows, 2, base=base, min_ceiling_dice=90.0)
     tok = derived.tokenizer
     assert (tok['scheme'], tok['window']) == ('ltac', WINDOW) and derived.window == WINDOW
