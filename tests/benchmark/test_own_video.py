@@ -18,8 +18,8 @@ from mmengine.config import Config
 from mmseg.registry import DATASETS
 
 from rleseg.benchmark import BenchmarkSettings, ModelSpec, run_benchmark
-from rleseg.benchmark.compose import (Budget, compose_paradigms, training_dataset,
-                                      training_masks)
+from rleseg.benchmark.compose import (Budget, compose_paradigms, composed_suite,
+                                      training_dataset, training_masks)
 from rleseg.benchmark.derive import ceiling_mdice, derive_tokenizer
 from rleseg.benchmark.identity import dataset_identity
 from rleseg.benchmark.worker import run_model
@@ -35,6 +35,8 @@ DERIVED = {('tokenizer', 'mask_size'), ('tokenizer', 'subsample', 'factor'),
            ('tokenizer', 'max_length'), ('tokenizer', 'max_seq_len'),
            ('data_preprocessor', 'size'), ('test_cfg', 'crop_size'), ('test_cfg', 'stride')}
 SHIPPED = Config.fromfile(str(REPO / 'configs/p2s_rle_hela_video_tiny.py')).model
+#: The image folder template, whose pipelines the per-frame models' must follow.
+FOLDER = Config.fromfile(str(REPO / 'configs/_base_/datasets/folder.py'))
 
 
 def _frames(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -175,18 +177,22 @@ def test_a_video_folder_composes_every_paradigm_on_the_same_frames(video, tmp_pa
     assert {key for key in ours if ours[key] != theirs[key]} <= DERIVED
     assert video_cfg.test_evaluator.type == 'VideoFrameMetric'
 
+    # the per-frame models: the frame dataset, loaded and augmented as the folder
+    # template's images (the window steps made frame steps), the metric inside
+    # VideoFrameMetric
+    frame = {'train': [step['type'] for step in FOLDER.train_pipeline],
+             'test': [step['type'] for step in FOLDER.test_pipeline]}
     test_sets = {}
     for spec in specs:
         cfg = Config.fromfile(spec.config)
         test_sets[spec.name] = DATASETS.build(cfg.test_dataloader.dataset)
         if spec is specs[0]:
             continue
-        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-            dataset = cfg[key].dataset
-            steps = [step['type'] for step in dataset.pipeline]
+        for key, pipeline in (('train', frame['train']), ('val', frame['test']),
+                              ('test', frame['test'])):
+            dataset = cfg[f'{key}_dataloader'].dataset
             assert dataset.type == 'VideoFolderDataset', spec.name
-            assert 'LoadImageFromFile' in steps and 'LoadSegAnnotations' in steps
-            assert not {'LoadWindowFrames', 'WindowBroadcast', 'FormatWindow'} & set(steps)
+            assert [step['type'] for step in dataset.pipeline] == pipeline, (spec.name, key)
         assert cfg.test_evaluator == video_cfg.test_evaluator.metric    # PerClassSegMetric
     identities = {name: dataset_identity(d) for name, d in test_sets.items()}
     assert len({i['items_sha1'] for i in identities.values()}) == 1
@@ -268,3 +274,6 @@ def test_video_and_image_suites_refuse_each_others_configs(video, tmp_path, benc
     assert 'this one trains on FolderSegDataset' in err and str(folder) in err
     err = _refusal(benchmark_tool, capsys, ['--suite', 'video-paradigms', *work])
     assert 'give it with --dataset' in err
+    assert composed_suite(str(video)) == 'video-paradigms'          # detected
+    assert composed_suite(str(video), 'video-paradigms') == 'video-paradigms'
+    assert composed_suite(str(folder)) == composed_suite(str(folder), 'demo') == 'paradigms'
