@@ -38,9 +38,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('configs', nargs='*',
                         help='config files or names under configs/ (added to --suite)')
-    if 'video-paradigms' not in SUITES:
-        suites += ('; video-paradigms (the video token model on the windows of the video '
-                   'dataset config of --dataset, the other paradigms on its frames, CPU)')
     parser.add_argument('--suite', choices=sorted({*SUITES, *COMPOSED_SUITES}),
                         help=f'named suite: {suites}')
     parser.add_argument('--dataset',

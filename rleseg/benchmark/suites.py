@@ -89,6 +89,11 @@ SUITES: Dict[str, Suite] = {
               'training masks), mmdet\'s instance models and the semantic models\' '
               'connected components on the instance maps of the dataset config of '
               '--dataset, scored by PQ, CPU'),
+        Suite('video-paradigms', (), True,
+              'the video token model (window tokenizer derived from the training windows, '
+              'N from the config) on the windows of the video dataset config of '
+              '--dataset, the image token model and the dense baselines on its frames '
+              'one by one, every frame scored once, CPU'),
         Suite('roads', _grid('roads', '_tiny'), True,
               'tiny models on the real satellite roads crops (data/roads: thin roads on one '
               'pixel in 30, most crops without road), CPU'),
