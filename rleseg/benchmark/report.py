@@ -101,10 +101,16 @@ CALIBRATION_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('val mDice cal.', 'cal_val_mDice', '.1f'),
     ('test mDice cal.', 'cal_mDice', '.1f'),
 )
+#: Extra column shown when some model misses the foreground of a test image holding
+#: it: the share of those images where it predicts some foreground pixel right
+#: (``PerClassSegMetric``'s ``fg_found_pct``; the rare-foreground criterion).
+FOUND_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
+    ('test fg found %', 'fg_found_pct', '.0f'),
+)
 #: Scores shown as ``mean ± std`` when a model ran with several seeds (or folds).
 SPREAD_KEYS = ('val_mDice', 'mDice', 'mIoU', 'mRecall', 'mPrecision', 'dataset_mDice',
                'dataset_mIoU', 'PQ', 'SQ', 'RQ', 'ceiling_mDice', 'pct_of_ceiling',
-               'tta_mDice', 'tta_mIoU', 'cal_val_mDice', 'cal_mDice')
+               'tta_mDice', 'tta_mIoU', 'cal_val_mDice', 'cal_mDice', 'fg_found_pct')
 #: Extra columns shown when some model of the table predicts tokens.
 SEQUENCE_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
     ('tokens/img', 'seq_tokens_per_image', '.1f'),
@@ -318,7 +324,8 @@ class DatasetTable:
 
     def columns(self) -> Tuple[Tuple[str, str, str], ...]:
         """:data:`COLUMNS`, then the panoptic columns when some model reports PQ, the
-        ceiling / TTA columns when some model has them, the video columns in a table
+        ceiling / TTA / calibration columns when some model has them, the share of
+        test images whose foreground a model finds when some model misses one, the video columns in a table
         with a video model, and each sequence column some model has a value for."""
         rows = self.rows()
         base = COLUMNS if any(row.get('n', 1) > 1 for row in rows) else tuple(
@@ -332,6 +339,9 @@ class DatasetTable:
             extra += TTA_COLUMNS
         if any(row.get('cal_mDice') is not None for row in rows):
             extra += CALIBRATION_COLUMNS
+        if any(row.get('fg_found_pct') is not None and row['fg_found_pct'] < 100.0
+               for row in rows):
+            extra += FOUND_COLUMNS
         if self.is_video:
             extra += VIDEO_COLUMNS
         return base + extra + tuple(
@@ -672,6 +682,9 @@ def collapse_line(label: str, row: Dict[str, Any]) -> Optional[str]:
     else:
         parts.append(f"training accuracy {row['train_acc']:.1f}% ({row['train_acc_key']}, "
                      'last iterations)' + _majority_phrase(row, list(shares)))
+    if row.get('fg_found_pct') is not None:
+        parts.append(f"it finds foreground on {row['fg_found_pct']:.0f}% of the test images "
+                     'holding some')
     if row.get('seq_no_run_pct') is not None:
         parts.append(f"{row['seq_no_run_pct']:.0f}% of its generations end before their "
                      'first run (test images whose ground truth holds one)')

@@ -20,6 +20,23 @@ def class_key(name: str) -> str:
     return re.sub(r'[\s/]+', '_', str(name).strip())
 
 
+def found_shares(image_counts: np.ndarray, names: Sequence[str],
+                 foreground: np.ndarray) -> Dict[str, float]:
+    """``Found_<C>`` and ``fg_found_pct`` (%, see :class:`PerClassSegMetric`) of
+    (N, 3, C) per-image ``tp`` / ``pred`` / ``gt`` counts; ``foreground`` (C,) bool."""
+    tp, gt = image_counts[:, 0], image_counts[:, 2]
+    found: Dict[str, float] = {}
+    for index in np.flatnonzero(foreground):
+        holds = gt[:, index] > 0
+        if holds.any():
+            found[f'Found_{class_key(names[index])}'] = float(
+                100.0 * (tp[holds, index] > 0).mean())
+    holds = gt[:, foreground].sum(1) > 0
+    if holds.any():
+        found['fg_found_pct'] = float(100.0 * (tp[holds][:, foreground].sum(1) > 0).mean())
+    return found
+
+
 @METRICS.register_module()
 class PerClassSegMetric(BaseMetric):
     """Per-class recall, precision, Dice and IoU, two ways, plus sequence statistics.
@@ -36,10 +53,17 @@ class PerClassSegMetric(BaseMetric):
     Means (``m...``) are over the *foreground* classes, i.e. all but
     ``background_index``, that are evaluated.
 
+    Whether a model finds rare classes at all is counted per image: ``Found_<C>``
+    (foreground classes) is the share of the images holding class C in the ground truth where the prediction
+    covers at least one of its pixels (recall above zero), and ``fg_found_pct`` the
+    share of the images holding any foreground where the prediction covers at least
+    one foreground pixel with its right class (absent when no image holds foreground).
+
     Output keys (``<C>`` = class name with spaces as '_'):
         ``mRecall``, ``mPrecision``, ``mDice``, ``mIoU``; ``Recall_<C>``, ...;
         ``dataset_mRecall``, ...; ``dataset_Recall_<C>``, ...; ``aAcc`` (pixel
-        accuracy); ``num_images``; and for token models ``seq_tokens_per_image``,
+        accuracy); ``Found_<C>``, ``fg_found_pct``;
+        ``num_images``; and for token models ``seq_tokens_per_image``,
         ``seq_runs_per_image``, ``seq_truncated_pct``, ``seq_malformed_pct``,
         ``seq_gt_tokens_per_image`` (see :mod:`rleseg.evaluation.sequence_stats`).
 
@@ -121,6 +145,7 @@ class PerClassSegMetric(BaseMetric):
                 selected = evaluated & foreground
                 if selected.any():
                     metrics[f'{prefix}m{score}'] = float(values[selected].mean())
+        metrics.update(found_shares(image_counts, names, foreground))
         sequences = [record for _, record in results if record is not None]
         if sequences:
             metrics.update(summarize_sequences(sequences))

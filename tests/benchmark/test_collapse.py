@@ -71,6 +71,19 @@ def test_a_collapsed_token_model_gives_its_generations_that_end_at_once():
     assert 'undertrained' not in line
 
 
+def test_the_share_of_images_with_foreground_found_is_a_column_and_in_the_line():
+    """fg_found_pct (the rare-foreground criterion): a column once some model misses
+    the foreground of a test image, and part of a collapsed model's line."""
+    found = dict(fg_found_pct=25.0)
+    table = DatasetTable('roads', [_record('unet_roads_tiny', 0.3, seq=found)])
+    assert ('test fg found %', 'fg_found_pct', '.0f') in table.columns()
+    line = next(line for line in summary_lines([table], demo=False) if 'only' in line)
+    assert 'it finds foreground on 25% of the test images holding some' in line
+    every = DatasetTable('roads', [_record('unet_roads_tiny', 0.3,
+                                           seq=dict(fg_found_pct=100.0))])
+    assert all(column[1] != 'fg_found_pct' for column in every.columns())
+
+
 def test_an_underfit_model_is_told_so_and_a_learning_one_gets_no_line():
     low = _record('unet_roads_tiny', 0.0, acc={'decode.acc_seg': 80.0}, base=95.0)
     fits = _record('unet_roads_cw_tiny', 0.0, acc={'decode.acc_seg': 99.0}, base=95.0)

@@ -49,6 +49,25 @@ def test_keys_values_and_exclusion_without_nan():
     assert not any(key.startswith('seq_') for key in metrics)
 
 
+def test_found_shares_count_images_whose_foreground_is_hit():
+    """Found_<C>: of the images holding C, those where some C pixel is predicted C;
+    fg_found_pct: of the images holding foreground, those with some foreground pixel
+    predicted with its class; images without foreground are left out of both."""
+    gt_a = np.array([[1, 1], [0, 2]])           # ipsc and diff
+    gt_b = np.array([[1, 0], [0, 0]])           # ipsc only
+    gt_c = np.zeros((2, 2), np.int64)           # no foreground
+    samples = [sample(np.array([[1, 0], [0, 0]]), gt_a),   # ipsc hit, diff missed
+               sample(np.array([[0, 2], [0, 0]]), gt_b),   # ipsc missed (diff elsewhere)
+               sample(np.ones((2, 2), np.int64), gt_c)]
+    metrics = evaluate(PerClassSegMetric(), samples)
+    assert metrics['Found_ipsc'] == pytest.approx(50.0)
+    assert metrics['Found_diff'] == pytest.approx(0.0)
+    assert metrics['fg_found_pct'] == pytest.approx(50.0)
+    assert 'Found_background' not in metrics
+    empty = evaluate(PerClassSegMetric(), [sample(np.zeros((2, 2)), gt_c)])
+    assert 'fg_found_pct' not in empty and not any(k.startswith('Found_') for k in empty)
+
+
 def test_never_predicted_class_scores_zero_precision_and_enters_the_mean():
     gt = np.array([[2, 1], [1, 0]])
     pred = np.array([[0, 1], [1, 0]])  # 'diff' in the ground truth, never predicted
