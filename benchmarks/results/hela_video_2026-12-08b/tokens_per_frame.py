@@ -66,9 +66,9 @@ def main() -> None:
     frames = [frame for window in window_masks(video, split, 1) for frame in window]
     image_tok = build_tokenizer(dict(image.model.tokenizer, max_seq_len=4096))
     print(f'| image `lac` (per frame) | 1 | {len(frames)} | {row(image_tok, frames, num_classes)} |')
+    windows = {window: window_masks(video, split, window) for window in WINDOWS}
     for scheme in SCHEMES:
-        for window in WINDOWS:
-            masks = window_masks(video, split, window)
+        for window, masks in windows.items():
             tokenizer = build_tokenizer(dict(video.model.tokenizer, scheme=scheme,
                                              window=window, max_seq_len=16384))
             print(f'| `{scheme}` | {window} | {len(masks)} | '
