@@ -38,7 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('configs', nargs='*',
                         help='config files or names under configs/ (added to --suite)')
-    parser.add_argument('--suite', choices=sorted({*SUITES, *COMPOSED_SUITES}),
+    parser.add_argument('--suite', choices=sorted(SUITES),
                         help=f'named suite: {suites}')
     parser.add_argument('--dataset',
                         help='a dataset config (pipelines, dataloaders, num_classes) to '
@@ -175,8 +175,7 @@ def main(argv=None) -> int:
         work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', f'benchmark_{title}'))
         launcher = build_launcher(args, work_dir)  # refused before any work
         composed = compose_paradigms(args.dataset, osp.join(work_dir, 'configs'), paradigms,
-                                     panoptic=kind == 'panoptic', video=kind == 'video',
-                                     min_ceiling_pq=args.min_ceiling_pq,
+                                     kind=kind, min_ceiling_pq=args.min_ceiling_pq,
                                      min_ceiling_dice=args.min_ceiling_dice,
                                      budget=Budget(args.max_step_ratio, args.cost_steps),
                                      stream=sys.stdout) if args.dataset else []

@@ -558,39 +558,40 @@ def _derive(cfg, num_classes: int, min_ceiling: float, budget: Budget,
 def compose_paradigms(dataset_config: str, out_dir: str,
                       paradigms: Sequence[str] = tuple(PARADIGMS),
                       min_ceiling_dice: float = 90.0, budget: Optional[Budget] = None,
-                      stream: Optional[TextIO] = None, panoptic: bool = False,
-                      min_ceiling_pq: float = 90.0, video: bool = False) -> List[ModelSpec]:
+                      stream: Optional[TextIO] = None, kind: str = 'semantic',
+                      min_ceiling_pq: float = 90.0) -> List[ModelSpec]:
     """Write (or reuse) one composed config per paradigm and return their specs.
 
     Args:
         dataset_config: the user's dataset config file.
         out_dir: folder of the composed configs (``<work_dir>/configs``).
-        paradigms: names of :data:`PARADIGMS` (with ``panoptic``: of
-            :data:`PANOPTIC_PARADIGMS`; with ``video``: of :data:`VIDEO_PARADIGMS`), in
-            table order.
+        paradigms: names of the paradigms of ``kind`` (:data:`FAMILIES`: of
+            :data:`PARADIGMS`, :data:`PANOPTIC_PARADIGMS` or :data:`VIDEO_PARADIGMS`),
+            in table order.
         min_ceiling_dice: the token ceiling (mDice, %) the derived tokenizer keeps.
         budget: the token model's step budget (default :class:`Budget`).
         stream: where the derived tokenizer, the timed steps and recompositions are
             printed.
-        panoptic: the dataset config is made panoptic (:func:`make_panoptic`) and the
-            token model's tokenizer keeps ``min_ceiling_pq`` (PQ, %) instead.
-        video: the dataset config is a video one (:func:`is_video_config`): the video
-            token model reads its windows, the other paradigms its frames
-            (:func:`make_per_frame`). A video dataset config needs it, any other
+        kind: the kind of composed suite (:data:`COMPOSED_SUITES`): 'semantic';
+            'panoptic': the dataset config is made panoptic (:func:`make_panoptic`) and
+            the token model's tokenizer keeps ``min_ceiling_pq`` (PQ, %) instead;
+            'video': the dataset config is a video one (:func:`is_video_config`), the
+            video token model reads its windows, the other paradigms its frames
+            (:func:`make_per_frame`). A video dataset config needs 'video', any other
             refuses it.
 
     Raises:
         DatasetConfigError: a missing file, a dataset config without ``num_classes``
-            or dataloaders (or, with ``panoptic``, instance maps; with ``video``,
-            windows of one N around a frame dataset, every sequence at least N frames
-            long), a video dataset config without ``video`` or the reverse, an empty
-            training split, masks the derivation cannot use.
+            or dataloaders (or, panoptic, instance maps; video, windows of one N around
+            a frame dataset, every sequence at least N frames long), a video dataset
+            config composed as another kind or the reverse, an unknown ``kind``, an
+            empty training split, masks the derivation cannot use.
     """
     budget = budget or Budget()
-    kind = 'video' if video else 'panoptic' if panoptic else 'semantic'
-    if panoptic and video:
-        raise DatasetConfigError('compose_paradigms: a suite is panoptic or video, '
-                                 'not both')
+    if kind not in FAMILIES:
+        raise DatasetConfigError(f'compose_paradigms: unknown kind {kind!r}; choose from '
+                                 f'{sorted(FAMILIES)}')
+    panoptic, video = kind == 'panoptic', kind == 'video'
     family, baselines = FAMILIES[kind]
     unknown = [name for name in paradigms if name not in family]
     if unknown:

@@ -128,7 +128,7 @@ def test_a_folder_with_instances_composes_every_panoptic_paradigm(cells, tmp_pat
     trains end to end for 2 iterations and is scored by PQ."""
     stream = io.StringIO()
     specs = compose_paradigms(str(cells), str(tmp_path / 'configs'), PARADIGMS,
-                              budget=Budget(steps=0), stream=stream, panoptic=True)
+                              budget=Budget(steps=0), stream=stream, kind='panoptic')
     lines = stream.getvalue().splitlines()
     assert lines[0] == ('token model tokenizer derived from 6 training masks (instance, '
                         f'starts {SHIPPED.tokenizer.starts}):')

@@ -147,7 +147,7 @@ def test_a_video_folder_composes_every_paradigm_on_the_same_frames(video, tmp_pa
     video token model and a per-frame baseline take a training step."""
     stream = io.StringIO()
     specs = compose_paradigms(str(video), str(tmp_path / 'configs'), PARADIGMS,
-                              budget=Budget(steps=0), stream=stream, video=True)
+                              budget=Budget(steps=0), stream=stream, kind='video')
     assert [s.name for s in specs] == [f'{p}_my_video' for p in PARADIGMS]
     text = stream.getvalue()
     window_part, frame_part = text.split('\ntoken model tokenizer derived from ')
