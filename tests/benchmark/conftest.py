@@ -17,3 +17,20 @@ def benchmark_tool(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _leaves(cfg: dict, prefix: tuple = ()) -> dict:
+    out = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict):
+            out.update(_leaves(value, prefix + (key, )))
+        else:
+            out[prefix + (key, )] = value
+    return out
+
+
+@pytest.fixture
+def config_leaves():
+    """``leaves(cfg) -> {key path: value}`` of every leaf of a config dict (to compare
+    a composed model with the shipped one field by field)."""
+    return _leaves

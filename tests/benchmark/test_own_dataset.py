@@ -52,18 +52,8 @@ def _dataset_config(path: Path, root: Path, extra: str = '') -> Path:
     return path
 
 
-def _leaves(cfg, prefix=()):
-    """{key path: value} of every leaf of a config dict."""
-    out = {}
-    for key, value in cfg.items():
-        if isinstance(value, dict):
-            out.update(_leaves(value, prefix + (key, )))
-        else:
-            out[prefix + (key, )] = value
-    return out
-
-
-def test_a_folder_dataset_runs_every_paradigm(tmp_path, benchmark_tool, capsys):
+def test_a_folder_dataset_runs_every_paradigm(tmp_path, benchmark_tool, capsys,
+                                              config_leaves):
     root = tmp_path / 'cells'
     _write_folder_dataset(root)
     config = _dataset_config(tmp_path / 'cells.py', root)
@@ -91,7 +81,7 @@ def test_a_folder_dataset_runs_every_paradigm(tmp_path, benchmark_tool, capsys):
     tok = model.tokenizer
     assert tok.subsample.factor * tok.mask_size == model.data_preprocessor.size[0]
     shipped = Config.fromfile(str(REPO / 'configs/_base_/models/p2s_rle_tiny.py')).model
-    ours, theirs = _leaves(model.to_dict()), _leaves(shipped.to_dict())
+    ours, theirs = config_leaves(model.to_dict()), config_leaves(shipped.to_dict())
     assert ours.keys() == theirs.keys()
     assert {key for key in ours if ours[key] != theirs[key]} <= DERIVED
     assert composed.composed_from.options == dict(

@@ -89,17 +89,6 @@ def cells(tmp_path) -> Path:
     return _config(tmp_path / 'cells.py', root)
 
 
-def _leaves(cfg, prefix=()):
-    """{key path: value} of every leaf of a config dict."""
-    out = {}
-    for key, value in cfg.items():
-        if isinstance(value, dict):
-            out.update(_leaves(value, prefix + (key, )))
-        else:
-            out[prefix + (key, )] = value
-    return out
-
-
 def test_the_panoptic_ceiling_counts_merged_instances():
     """Two discs one pixel apart merge on a coarse grid: the ceiling PQ says so."""
     yy, xx = np.mgrid[:SIZE, :SIZE]
@@ -123,7 +112,8 @@ def test_the_panoptic_ceiling_counts_merged_instances():
         derive_panoptic_tokenizer([mask], [inst[:32]], 2)
 
 
-def test_a_folder_with_instances_composes_every_panoptic_paradigm(cells, tmp_path):
+def test_a_folder_with_instances_composes_every_panoptic_paradigm(cells, tmp_path,
+                                                                  config_leaves):
     """The whole suite composed with the derivation printed; the composed token model
     trains end to end for 2 iterations and is scored by PQ."""
     stream = io.StringIO()
@@ -151,7 +141,7 @@ def test_a_folder_with_instances_composes_every_panoptic_paradigm(cells, tmp_pat
         assert [m['type'] for m in cfg.test_evaluator] == ['PerClassSegMetric',
                                                           'PanopticQualityMetric']
     token = Config.fromfile(specs[0].config).model
-    ours, theirs = _leaves(token.to_dict()), _leaves(SHIPPED.to_dict())
+    ours, theirs = config_leaves(token.to_dict()), config_leaves(SHIPPED.to_dict())
     assert ours.keys() == theirs.keys()
     assert {key for key in ours if ours[key] != theirs[key]} <= DERIVED
     assert token.tokenizer.max_instances == 8

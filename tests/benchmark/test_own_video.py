@@ -84,17 +84,6 @@ def video(tmp_path) -> Path:
     return _copy_template(tmp_path / 'my_video.py', root)
 
 
-def _leaves(cfg, prefix=()):
-    """{key path: value} of every leaf of a config dict."""
-    out = {}
-    for key, value in cfg.items():
-        if isinstance(value, dict):
-            out.update(_leaves(value, prefix + (key, )))
-        else:
-            out[prefix + (key, )] = value
-    return out
-
-
 def _rows(lines):
     """The candidate rows of one printed derivation: (S, ceiling, L, chosen)."""
     rows = []
@@ -140,7 +129,8 @@ def test_window_tokens_are_decoded_back_to_frames_for_the_ceiling():
         derive_tokenizer([w[:3] for w in windows], 2, base=base)
 
 
-def test_a_video_folder_composes_every_paradigm_on_the_same_frames(video, tmp_path):
+def test_a_video_folder_composes_every_paradigm_on_the_same_frames(video, tmp_path,
+                                                                  config_leaves):
     """The video suite composed with both derivations printed: the video token model is
     the shipped one but for S and L, the per-frame models read the frames inside the
     windows with the same metric, and both are scored on identical test frames; the
@@ -172,7 +162,8 @@ def test_a_video_folder_composes_every_paradigm_on_the_same_frames(video, tmp_pa
     assert len(windows) == 6 and windows[0].shape == (WINDOW, SIZE, SIZE)
     counts = [build_tokenizer(tok).count_tokens(w) for w in windows]
     assert chosen[2] == 8 * math.ceil(np.quantile(counts, 0.99) / 8)
-    ours, theirs = _leaves(video_cfg.model.to_dict()), _leaves(SHIPPED.to_dict())
+    ours = config_leaves(video_cfg.model.to_dict())
+    theirs = config_leaves(SHIPPED.to_dict())
     assert ours.keys() == theirs.keys()
     assert {key for key in ours if ours[key] != theirs[key]} <= DERIVED
     assert video_cfg.test_evaluator.type == 'VideoFrameMetric'
